@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each creates .venv on a fresh machine; nothing needs installing by hand.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# PyTorch is a test-only peer for parity tests; this exact pin resolves to the CPU wheel.
+TORCH  := torch==2.13.0
+
+.PHONY: run test venv bench clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[plot,io,parallel]"
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base pyproject.toml
+	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q $(TORCH)
+	touch $@
+
+venv: $(VENV)/.base
+
+# The main job: the notes' MLP trained with each optimizer call of the notes (short run on the embedded data).
+run: $(VENV)/.base
+	$(VENV)/bin/deepgrad compare --epochs 2 --out runs/compare
+
+test: $(VENV)/.test
+	$(PY) -m pytest
+
+bench: $(VENV)/.test
+	$(PY) benchmarks/mlp.py
+	$(PY) benchmarks/optimizers.py
+	$(PY) benchmarks/recurrent.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,92 @@
+"""Callbacks: Keras's hook names, called by ``Sequential.fit/evaluate/predict``.
+
+Order in ``fit``: ``on_train_begin`` -> per epoch ``on_epoch_begin`` -> per batch
+``on_train_batch_begin`` / ``on_train_batch_end(batch, logs)`` -> validation
+(``on_test_*``) -> ``on_epoch_end(epoch, logs)`` -> ``on_train_end``.
+Setting ``model.stop_training = True`` ends training after the current batch.
+``History`` is always added by ``fit`` and returned by it.
+"""
+
+from __future__ import annotations
+
+
+class Callback:
+    """Base class: override any hook. ``self.model`` and ``self.params`` are set by ``fit``."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+
+_HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks=(), model=None, params=None):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    f"`callbacks` must hold Callback instances, got {type(cb).__name__}."
+                )
+            if model is not None:
+                cb.set_model(model)
+            if params is not None:
+                cb.set_params(params)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def __getattr__(self, name):
+        if name in _HOOKS:
+            def call(*args, **kwargs):
+                for cb in self.callbacks:
+                    getattr(cb, name)(*args, **kwargs)
+            return call
+        raise AttributeError(name)
+
+
+class History(Callback):
+    """Records the epoch logs: ``history.history[key]`` is a list with one value per epoch.
+
+    Keys follow Keras (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, and
+    ``learning_rate`` when a learning-rate callback logs it); ``history.epoch`` lists the
+    0-based epoch indices that ran; ``history.params`` holds ``verbose``, ``epochs``, ``steps``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history: dict[str, list] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in sorted((logs or {}).items()):
+            self.history.setdefault(k, []).append(v)

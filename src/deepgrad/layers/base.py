@@ -1,0 +1,210 @@
+"""The Layer contract: each layer owns its math.
+
+``forward(x, training)`` computes the output and caches what ``backward`` needs;
+``backward(grad)`` receives dL/d(output), writes dL/d(parameter) into each weight's ``grad``
+array **in place** (``out=`` or ``grad[...] = ...``: the arrays may be views into one model-wide
+buffer) and returns dL/d(input). Weights are :class:`Weight` objects created by
+:meth:`Layer.add_weight` in Keras's order (the order of ``get_weights()``).
+
+Regularization penalties are not the layer's business at backward time: the model adds
+``regularizer.grad(w)`` to each weight's gradient after the backward pass (one place).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+import numpy as np
+
+from .. import config
+from ..registry import Registry, snake_case
+
+LAYERS = Registry("layer")
+
+_NAME_COUNTERS: dict[str, itertools.count] = defaultdict(itertools.count)
+
+
+def unique_name(base: str) -> str:
+    """Keras naming: ``dense``, ``dense_1``, ``dense_2`` ... per base name, per process."""
+    n = next(_NAME_COUNTERS[base])
+    return base if n == 0 else f"{base}_{n}"
+
+
+class Weight:
+    """A parameter (or state) array with its gradient and metadata.
+
+    ``value`` and ``grad`` are plain arrays. A model may replace them with views into its
+    contiguous buffers; layers must therefore always reach them through the Weight and write
+    gradients in place.
+    """
+
+    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint")
+
+    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None):
+        self.name = name
+        self.value = value
+        self.grad = np.zeros_like(value) if trainable else None
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    def __repr__(self):
+        return f"<Weight {self.name} shape={self.value.shape} dtype={self.value.dtype} trainable={self.trainable}>"
+
+
+class Layer:
+    """Base class of all layers.
+
+    Args:
+        name: the layer's name (default: snake_case class name with a counter, as Keras).
+        trainable: whether the optimizer updates this layer's weights.
+        dtype: float type of the weights (default ``deepgrad.config.floatx()``).
+        input_shape: shape of one sample (no batch axis), accepted on any layer as in Keras;
+            a ``Sequential`` starting with such a layer is built at once.
+        input_dim: Keras 2 spelling of ``input_shape=(input_dim,)``.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        LAYERS.register()(cls)
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}."
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: `name` must be a str, got {type(name).__name__}.")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = np.dtype(dtype or config.floatx()).name
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None and input_shape is None:
+            input_shape = tuple(batch_input_shape)[1:]
+        if input_shape is not None:
+            input_shape = _as_shape(input_shape, "input_shape", type(self).__name__)
+        self._input_shape_arg = input_shape
+        self._weights: list[Weight] = []
+        self.built = False
+        self.input_shape = None   # (None, *sample_shape) once built
+        self.output_shape = None
+
+    # ---------------------------------------------------------------- building
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True,
+                   constraint=None) -> Weight:
+        """Create a weight of ``shape`` filled by ``initializer`` and register it (Keras order)."""
+        from .. import initializers, regularizers  # resolved lazily: no import cycle
+
+        init = initializers.get(initializer)
+        value = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype))
+        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
+                   constraint=constraint)
+        self._weights.append(w)
+        return w
+
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = tuple(self.compute_output_shape(self.input_shape))
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (batch axis included). Default: unchanged."""
+        return tuple(input_shape)
+
+    def _maybe_build(self, x):
+        if not self.built:
+            self.build((None,) + tuple(x.shape[1:]))
+
+    # ---------------------------------------------------------------- math
+    def forward(self, x, training=False):
+        """Compute the output for ``x``; cache what :meth:`backward` needs when ``training``."""
+        raise NotImplementedError
+
+    def backward(self, grad):
+        """Given dL/d(output), fill each trainable weight's ``grad`` and return dL/d(input)."""
+        raise NotImplementedError
+
+    def __call__(self, x, training=False):
+        x = config.asarray(x, dtype=self.dtype)
+        self._maybe_build(x)
+        return self.forward(x, training=training)
+
+    # ---------------------------------------------------------------- weights
+    @property
+    def weights(self) -> list[Weight]:
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self) -> list[Weight]:
+        return [w for w in self._weights if w.trainable and self.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Weight]:
+        return [w for w in self._weights if not (w.trainable and self.trainable)]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weight arrays, in Keras order."""
+        return [w.value.copy() for w in self._weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from a list of arrays (Keras order), checking count and shapes first."""
+        where = f"{type(self).__name__} '{self.name}'.set_weights"
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"{where}: `weights` must be a list of arrays, got {type(weights).__name__}.")
+        if len(weights) != len(self._weights):
+            raise ValueError(
+                f"{where}: `weights` must hold {len(self._weights)} arrays "
+                f"({', '.join(w.name for w in self._weights) or 'none'}), got {len(weights)}."
+            )
+        arrays = []
+        for w, a in zip(self._weights, weights):
+            a = np.asarray(a)
+            if a.shape != w.value.shape:
+                raise ValueError(
+                    f"{where}: weight '{w.name}' must have shape {w.value.shape}, got {a.shape}."
+                )
+            if not np.issubdtype(a.dtype, np.number) or not np.all(np.isfinite(a)):
+                raise ValueError(f"{where}: weight '{w.name}' must hold finite numbers.")
+            arrays.append(a)
+        for w, a in zip(self._weights, arrays):
+            w.value[...] = a
+
+    def count_params(self) -> int:
+        """Number of scalars in all weights (trainable and not)."""
+        return int(sum(w.value.size for w in self._weights))
+
+    # ---------------------------------------------------------------- config
+    def get_config(self) -> dict:
+        """JSON-serializable constructor arguments (Keras's ``get_config``)."""
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            cfg["input_shape"] = list(self._input_shape_arg)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _as_shape(shape, argname, where):
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{where}: `{argname}` must be a tuple of ints, got {shape!r}.") from None
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1):
+            raise ValueError(f"{where}: `{argname}` must be a tuple of positive ints, got {shape!r}.")
+    return tuple(None if d is None else int(d) for d in shape)

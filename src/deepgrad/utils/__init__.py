@@ -1,0 +1,12 @@
+"""Utilities with Keras's names: seeding, label encoding, sequence windowing."""
+
+from ..config import seed_rng as _seed_rng
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed deepgrad's global generator (initializers, dropout, shuffling).
+
+    After ``set_random_seed(s)`` a program's run is bit-for-bit reproducible.
+    Python's and NumPy's own global generators are not touched.
+    """
+    _seed_rng(seed)
