@@ -1,0 +1,3 @@
+"""Datasets read from local files (never downloaded), with Keras's ``load_data()`` API."""
+
+from . import fashion_mnist, mnist
