@@ -1,6 +1,7 @@
 """Utilities with Keras's names: seeding, label encoding, sequence windowing."""
 
 from ..config import seed_rng as _seed_rng
+from .data import to_categorical
 
 
 def set_random_seed(seed: int) -> None:
