@@ -1,0 +1,3 @@
+"""Models: ``Sequential`` and (later) loading saved models."""
+
+from .sequential import NotCompiledError, Sequential

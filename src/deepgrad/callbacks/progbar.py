@@ -1,0 +1,86 @@
+"""Keras's progress display for ``fit`` (added automatically when ``verbose`` is 1 or 2).
+
+verbose=1, per epoch (redrawn in place on a terminal; one final line otherwise)::
+
+    Epoch 1/35
+    469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 6ms/step - accuracy: 0.7710 - loss: 0.6532 - val_accuracy: 0.8452 - val_loss: 0.4286
+
+verbose=2, one line per epoch::
+
+    469/469 - 3s - 6ms/step - accuracy: 0.7710 - loss: 0.6532 - val_accuracy: 0.8452 - val_loss: 0.4286
+
+"Epoch i/N" is printed only when N > 1, as Keras does.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from .base import Callback
+
+_BAR_WIDTH = 20
+
+
+def format_value(v: float) -> str:
+    """Keras: ``.4f`` when |v| > 1e-3, else ``.4e``."""
+    return f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"
+
+
+def format_time_per_step(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class ProgbarLogger(Callback):
+    """Prints training progress like Keras 3's progress bar."""
+
+    def __init__(self, verbose=1, stream=None, min_interval=0.05):
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+        self.min_interval = min_interval
+        self._dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        epochs = self.params.get("epochs", 1)
+        if epochs > 1 and self.verbose == 1:
+            self.stream.write(f"Epoch {epoch + 1}/{epochs}\n")
+        self._start = self._last_draw = time.perf_counter()
+        self._width = 0
+
+    def _line(self, step, logs, final):
+        total = self.params.get("steps", step) or step
+        elapsed = time.perf_counter() - self._start
+        per_step = format_time_per_step(elapsed / max(step, 1))
+        metrics = "".join(f" - {k}: {format_value(v)}" for k, v in sorted((logs or {}).items())
+                          if isinstance(v, (int, float)))
+        if self.verbose == 2:
+            return f"{step}/{total} - {elapsed:.0f}s - {per_step}{metrics}"
+        filled = int(_BAR_WIDTH * step / total) if total else _BAR_WIDTH
+        bar = "━" * filled + " " * (_BAR_WIDTH - filled) if not self._dynamic else (
+            "\x1b[32m" + "━" * filled + "\x1b[0m" + "\x1b[37m" + "━" * (_BAR_WIDTH - filled) + "\x1b[0m")
+        when = f"{elapsed:.0f}s" if final else f"{elapsed / max(step, 1) * (total - step):.0f}s"
+        return f"{step:>{len(str(total))}}/{total} {bar} {when} {per_step}{metrics}"
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.verbose != 1 or not self._dynamic:
+            return
+        now = time.perf_counter()
+        if now - self._last_draw < self.min_interval:
+            return
+        self._last_draw = now
+        line = self._line(batch + 1, logs, final=False)
+        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
+        self._width = len(line)
+        self.stream.flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = self.params.get("steps", 0)
+        line = self._line(steps, logs, final=True)
+        prefix = "\r" if self._dynamic and self.verbose == 1 else ""
+        self.stream.write(prefix + line + " " * max(0, self._width - len(line)) + "\n")
+        self.stream.flush()

@@ -1,0 +1,263 @@
+"""Core layers: Input, Dense, Dropout, Flatten, Reshape.
+
+Shapes follow Keras: the batch axis comes first and is ``None`` in ``input_shape``/
+``output_shape``; ``Dense`` acts on the last axis of N-D input.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations, config
+from .._validation import check_bool, check_float, check_int
+from .base import Layer, _as_shape
+
+
+class InputLayer(Layer):
+    """The input placeholder of a Sequential model: identity, no weights.
+
+    ``Input(shape=(784,))`` (Keras 3 spelling) declares the shape of one sample.
+    """
+
+    def __init__(self, shape=None, batch_size=None, name=None, **kwargs):
+        if shape is None and "input_shape" not in kwargs:
+            raise ValueError("Input: `shape` is required (shape of one sample, e.g. (784,)), got None.")
+        shape = _as_shape(shape if shape is not None else kwargs.pop("input_shape"), "shape", "Input")
+        super().__init__(name=name, input_shape=shape, **kwargs)
+        self.shape = shape
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("input_shape", None)
+        cfg["shape"] = list(self.shape)
+        return cfg
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None):
+    """Keras's ``Input(shape)``: returns an :class:`InputLayer` to put first in a ``Sequential``."""
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype)
+
+
+class Dense(Layer):
+    """Fully connected layer: ``y = activation(x @ kernel + bias)`` on the last axis of ``x``.
+
+    Args:
+        units: output size (int >= 1).
+        activation: name, Activation or None (linear).
+        use_bias: add ``bias`` (default True).
+        kernel_initializer: default ``"glorot_uniform"``, U(±sqrt(6 / (fan_in + fan_out))).
+        bias_initializer: default ``"zeros"`` (the notes' tip for ReLU units is
+            ``initializers.Constant(0.1)``).
+        kernel_regularizer, bias_regularizer: e.g. ``regularizers.L2(1e-4)`` (weight decay).
+
+    Weights (Keras order): ``kernel`` (input_dim, units), ``bias`` (units,).
+    Shapes: input (batch, ..., input_dim) -> output (batch, ..., units).
+
+    Backward, with z = x @ K + b and dz = dL/dz = activation'(z) * dL/dy:
+        dK = x^T @ dz,  db = sum over rows of dz,  dx = dz @ K^T.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 **kwargs):
+        self.units = check_int(units, "units", "Dense", minimum=1)
+        self.use_bias = check_bool(use_bias, "use_bias", "Dense")
+        self.activation = activations.get(activation)
+        from .. import initializers, regularizers  # validate names before any state exists
+
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        super().__init__(**kwargs)
+        #: When the model fuses this layer's activation into the loss (softmax + cross-entropy),
+        #: forward returns the logits z and backward receives dL/dz directly.
+        self.emit_logits = False
+        self._x = self._z = self._y = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(f"Dense '{self.name}': input must have a defined last axis, got shape {input_shape}.")
+        in_dim = input_shape[-1]
+        self.kernel = self.add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
+                                      self.kernel_regularizer)
+        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+                     if self.use_bias else None)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False):
+        if x.shape[-1] != self.kernel.value.shape[0]:
+            raise ValueError(
+                f"Dense '{self.name}': input last axis must be {self.kernel.value.shape[0]}, got shape {x.shape}."
+            )
+        lead = x.shape[:-1]
+        x2 = x.reshape(-1, x.shape[-1])
+        z = x2 @ self.kernel.value
+        if self.bias is not None:
+            z += self.bias.value
+        act = self.activation
+        if self.emit_logits or act.name == "linear":
+            y = z
+        elif act.needs_input:
+            y = act.forward(z)
+        else:
+            y = act.forward(z, out=z)  # in place: the derivative only needs y
+        if training:
+            self._x, self._z, self._y = x2, (z if act.needs_input else None), y
+        return y.reshape(lead + (self.units,))
+
+    def backward(self, grad):
+        dz = grad.reshape(-1, self.units)
+        act = self.activation
+        if not (self.emit_logits or act.name == "linear"):
+            dz = act.backward(dz, self._z, self._y)
+        if self.trainable:
+            np.matmul(self._x.T, dz, out=self.kernel.grad)
+            if self.bias is not None:
+                np.sum(dz, axis=0, out=self.bias.grad)
+        dx = dz @ self.kernel.value.T
+        self._x = self._z = self._y = None
+        return dx.reshape(grad.shape[:-1] + (dx.shape[-1],))
+
+    def get_config(self):
+        from .. import initializers, regularizers
+
+        cfg = super().get_config()
+        cfg.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+        )
+        return cfg
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, ``y = x * mask / (1 - rate)`` with ``mask ~ Bernoulli(1 - rate)``;
+    at inference ``y = x`` (no scaling: the training-time scaling already keeps E[y] = x).
+
+    Args:
+        rate: fraction of units dropped, in [0, 1).
+        noise_shape: optional shape of the mask, broadcast against the input (None entries
+            take the input's size), as Keras.
+        seed: optional int; the mask stream then comes from its own generator instead of
+            the global one (``deepgrad.config.rng()``).
+
+    Backward: ``dx = dy * mask / (1 - rate)`` with the same mask.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        self.rate = check_float(rate, "rate", "Dropout", low=0.0, high=1.0, high_inclusive=False)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = check_int(seed, "seed", "Dropout", minimum=0, allow_none=True)
+        super().__init__(**kwargs)
+        self._rng = None if seed is None else np.random.Generator(np.random.PCG64(seed))
+        self._mask = None
+        self._u = None
+
+    @property
+    def generator(self):
+        """The generator drawing this layer's masks (its own when ``seed`` was given)."""
+        return self._rng if self._rng is not None else config.rng()
+
+    def _mask_shape(self, shape):
+        if self.noise_shape is None:
+            return shape
+        return tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return x
+        shape = self._mask_shape(x.shape)
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        if self._u is None or self._u.shape != shape or self._u.dtype != dtype:
+            self._u = np.empty(shape, dtype=dtype)
+        self.generator.random(out=self._u)
+        keep = np.greater_equal(self._u, self.rate, out=self._u)  # 1.0 keeps, 0.0 drops
+        keep *= 1.0 / (1.0 - self.rate)
+        self._mask = keep
+        return x * keep
+
+    def backward(self, grad):
+        if self._mask is None:
+            return grad
+        return grad * self._mask
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(rate=self.rate, noise_shape=None if self.noise_shape is None else list(self.noise_shape),
+                   seed=self.seed)
+        return cfg
+
+
+class Flatten(Layer):
+    """Flatten every axis but the batch axis: (batch, d1, d2, ...) -> (batch, d1*d2*...)."""
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        n = None if any(d is None for d in rest) else math.prod(rest)
+        return (input_shape[0], n)
+
+    def forward(self, x, training=False):
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad):
+        return grad.reshape(self._shape)
+
+
+class Reshape(Layer):
+    """Reshape each sample to ``target_shape`` (one entry may be -1), as Keras."""
+
+    def __init__(self, target_shape, **kwargs):
+        try:
+            target = tuple(int(d) for d in target_shape)
+        except (TypeError, ValueError):
+            raise TypeError(f"Reshape: `target_shape` must be a tuple of ints, got {target_shape!r}.") from None
+        if sum(d == -1 for d in target) > 1 or any(d == 0 or d < -1 for d in target):
+            raise ValueError(f"Reshape: `target_shape` must have positive sizes and at most one -1, got {target_shape!r}.")
+        self.target_shape = target
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape):
+        n = math.prod(input_shape[1:])
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if -1 in self.target_shape:
+            if n % known:
+                raise ValueError(f"Reshape '{self.name}': cannot reshape {input_shape[1:]} to {self.target_shape}.")
+            shape = tuple(n // known if d == -1 else d for d in self.target_shape)
+        else:
+            shape = self.target_shape
+        if math.prod(shape) != n:
+            raise ValueError(
+                f"Reshape '{self.name}': `target_shape` {self.target_shape} has {math.prod(shape)} entries, "
+                f"the input {input_shape[1:]} has {n}."
+            )
+        return (input_shape[0],) + shape
+
+    def forward(self, x, training=False):
+        self._shape = x.shape
+        return x.reshape((x.shape[0],) + self.output_shape[1:])
+
+    def backward(self, grad):
+        return grad.reshape(self._shape)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["target_shape"] = list(self.target_shape)
+        return cfg

@@ -1,0 +1,311 @@
+"""``Sequential``: a stack of layers with Keras's API.
+
+This module holds the model's structure (add, build, compile, summary, weights) and its two
+passes (``forward``, ``backward``). The training loop (``fit``, ``evaluate``, ``predict``) lives
+in ``training.py``; one step reads, from data to updated weights::
+
+    out  = model.forward(x, training=True)            # each layer caches what it needs
+    loss, dout = model.loss_fn.value_and_grad(y, out)  # fused softmax/sigmoid + CE: p - y
+    model.backward(dout)                               # each layer fills its weights' .grad
+    penalty = model.add_regularization_gradients()     # L1/L2 weight decay terms
+    model.optimizer.apply_gradients(model.grads_and_vars)
+
+Parameters live in one contiguous buffer and gradients in another (each layer's ``Weight``
+holds views into them), so an optimizer step is a few whole-buffer operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import losses as losses_mod
+from .. import metrics as metrics_mod
+from .. import optimizers as optimizers_mod
+from ..layers.base import Layer, unique_name
+from ..layers.core import InputLayer
+from .training import TrainingMixin
+
+
+class NotCompiledError(RuntimeError, ValueError):
+    """Raised by fit/evaluate/train_on_batch before ``compile`` (a RuntimeError as in Keras, and a ValueError)."""
+
+
+class Sequential(TrainingMixin):
+    """A linear stack of layers.
+
+    Args:
+        layers: optional list of layers (an ``Input(shape)`` first, or ``input_shape=`` on the
+            first layer, builds the model at once, as Keras).
+        name: model name (default ``sequential``, ``sequential_1``, ...).
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        self.name = name or unique_name("sequential")
+        self.trainable = trainable
+        self._layers: list[Layer] = []
+        self._input_shape = None  # shape of one sample
+        self.built = False
+        self.optimizer = None
+        self.loss = None
+        self.loss_fn = None            # the loss actually evaluated (logits form when fused)
+        self.output_activation = None  # applied by predict when the loss is fused
+        self.compiled_metrics = []
+        self._metric_specs = []
+        self.stop_training = False
+        self.history = None
+        self._packed_weights = None
+        self.grads_and_vars = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, without the Input placeholder (as Keras 3)."""
+        return [l for l in self._layers if not isinstance(l, InputLayer)]
+
+    def add(self, layer) -> None:
+        """Append a layer; builds it at once when the input shape is known."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: `layer` must be a deepgrad Layer, got {type(layer).__name__}.")
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("Sequential.add: an Input layer must come first.")
+            self._input_shape = layer.shape
+        elif not self._layers and layer._input_shape_arg is not None:
+            self._input_shape = layer._input_shape_arg
+        self._layers.append(layer)
+        if self._input_shape is not None:
+            self.build((None,) + tuple(self._input_shape))
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self.layers:
+            raise ValueError("Sequential.pop: the model has no layers.")
+        layer = self._layers.pop()
+        self._packed_weights = None
+        return layer
+
+    def build(self, input_shape) -> None:
+        """Build every layer for inputs of ``input_shape`` (batch axis first)."""
+        shape = tuple(input_shape)
+        if self._input_shape is None:
+            self._input_shape = shape[1:]
+        for layer in self._layers:
+            if not layer.built:
+                layer.build(shape)
+            elif layer.input_shape is not None and tuple(layer.input_shape[1:]) != tuple(shape[1:]):
+                raise ValueError(
+                    f"Layer '{layer.name}' was built for inputs {layer.input_shape}, "
+                    f"but the model feeds it {shape}."
+                )
+            shape = layer.output_shape
+        self.built = bool(self._layers)
+        self._packed_weights = None
+
+    @property
+    def input_shape(self):
+        return None if self._input_shape is None else (None,) + tuple(self._input_shape)
+
+    @property
+    def output_shape(self):
+        return self._layers[-1].output_shape if self.built else None
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def weights(self):
+        return [w for l in self._layers for w in l.weights]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for l in self._layers for w in l.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [a for l in self._layers for a in l.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights from a flat list (Keras order); counts and shapes are checked first."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"Sequential.set_weights: `weights` must be a list of arrays, got {type(weights).__name__}.")
+        expected = self.weights
+        if len(weights) != len(expected):
+            raise ValueError(
+                f"Sequential.set_weights: `weights` must hold {len(expected)} arrays, got {len(weights)}."
+            )
+        for w, a in zip(expected, weights):
+            if np.shape(a) != w.value.shape:
+                raise ValueError(
+                    f"Sequential.set_weights: `weights` entry for '{w.name}' must have shape "
+                    f"{w.value.shape}, got {np.shape(a)}."
+                )
+        i = 0
+        for layer in self._layers:
+            n = len(layer.weights)
+            layer.set_weights(list(weights[i:i + n]))
+            i += n
+
+    def count_params(self) -> int:
+        return int(sum(l.count_params() for l in self._layers))
+
+    def _pack_weights(self):
+        """Move trainable weights (and their gradients) into one contiguous buffer each.
+
+        Each ``Weight.value``/``.grad`` becomes a view into the buffers; ``grads_and_vars``
+        lists the (grad, value) view pairs in Keras order for the optimizer.
+        """
+        ws = self.trainable_weights
+        if self._packed_weights is not None and [id(w) for w in ws] == self._packed_weights:
+            return
+        dtypes = {w.value.dtype for w in ws}
+        if len(dtypes) == 1:
+            dtype = dtypes.pop()
+            total = sum(w.value.size for w in ws)
+            params = np.empty(total, dtype=dtype)
+            grads = np.zeros(total, dtype=dtype)
+            i = 0
+            for w in ws:
+                n = w.value.size
+                view = params[i:i + n].reshape(w.value.shape)
+                view[...] = w.value
+                w.value = view
+                w.grad = grads[i:i + n].reshape(w.value.shape)
+                i += n
+        self.grads_and_vars = [(w.grad, w.value) for w in ws]
+        self._regularized = [w for w in ws if w.regularizer is not None]
+        self._packed_weights = [id(w) for w in ws]
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        """Configure training: ``optimizer`` (name or object), ``loss`` (name or Loss), ``metrics``."""
+        if kwargs:
+            raise TypeError(f"Sequential.compile: unexpected keyword argument(s) {sorted(kwargs)}.")
+        if loss is None:
+            raise ValueError("Sequential.compile: `loss` is required (e.g. 'categorical_crossentropy'), got None.")
+        opt = optimizers_mod.get(optimizer)
+        loss_obj = losses_mod.get(loss)
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"Sequential.compile: `metrics` must be a list (e.g. ['accuracy']), got {metrics!r}.")
+        for m in metrics:  # validate names now; 'accuracy' is resolved once the shapes are known
+            metrics_mod.get(m)
+        self.optimizer = opt
+        self.loss = loss_obj
+        self._metric_specs = list(metrics)
+        self.compiled_metrics = []
+        self._configure_output()
+
+    def _configure_output(self):
+        """Fuse the output activation into the loss when they pair (softmax/sigmoid + cross-entropy).
+
+        The last layer then emits logits z; the loss works on z (exact log-sum-exp value,
+        gradient p - y); ``predict`` applies the activation.
+        """
+        last = self.layers[-1] if self.layers else None
+        for layer in self.layers:
+            if hasattr(layer, "emit_logits"):
+                layer.emit_logits = False
+        self.loss_fn, self.output_activation = self.loss, None
+        fused = getattr(self.loss, "fused_activation", None)
+        act = getattr(last, "activation", None)
+        if (fused and not getattr(self.loss, "from_logits", False) and hasattr(last, "emit_logits")
+                and getattr(act, "name", None) == fused):
+            last.emit_logits = True
+            self.loss_fn = self.loss.with_logits()
+            self.output_activation = act
+
+    @property
+    def compiled(self) -> bool:
+        return self.optimizer is not None and self.loss is not None
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise NotCompiledError(f"You must call `compile()` on the model before `{what}()`.")
+
+    # ------------------------------------------------------------------ passes
+    def forward(self, x, training=False):
+        """Run every layer; returns the last layer's output (logits when the loss is fused)."""
+        for layer in self._layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad):
+        """Backpropagate dL/d(output) through every layer in reverse; returns dL/d(input)."""
+        for layer in reversed(self._layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def add_regularization_gradients(self) -> float:
+        """Add each regularizer's gradient to its weight's gradient; return the total penalty."""
+        penalty = 0.0
+        for w in self._regularized:
+            penalty += float(w.regularizer(w.value))
+            w.grad += w.regularizer.grad(w.value)
+        return penalty
+
+    def regularization_penalty(self) -> float:
+        return float(sum(w.regularizer(w.value) for l in self.layers for w in l.trainable_weights
+                         if w.regularizer is not None))
+
+    def __call__(self, x, training=False):
+        x = self._prepare_x(x, "x", "__call__")
+        out = self.forward(x, training=training)
+        return self.output_activation.forward(out) if self.output_activation is not None else out
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, line_length=None, print_fn=None) -> None:
+        """Print Keras 3's summary table: layer (type), output shape, parameter counts."""
+        print_fn = print_fn or print
+        widths = (33, 24, 15)
+
+        def row(cells, left="│", mid="│", right="│"):
+            a, b, c = cells
+            return (f"{left} {a:<{widths[0] - 2}} {mid} {b:<{widths[1] - 2}} {mid} "
+                    f"{c:>{widths[2] - 2}} {right}")
+
+        def rule(l, m, r, ch):
+            return l + m.join(ch * w for w in widths) + r
+
+        lines = [f'Model: "{self.name}"',
+                 rule("┏", "┳", "┓", "━"),
+                 row(("Layer (type)", "Output Shape", "Param #"), "┃", "┃", "┃"),
+                 rule("┡", "╇", "┩", "━")]
+        body = []
+        for layer in self.layers:
+            shape = "?" if layer.output_shape is None else str(tuple(layer.output_shape))
+            count = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+            body.append(row((f"{layer.name} ({type(layer).__name__})", shape, count)))
+        lines += [x for i, r in enumerate(body) for x in ([rule("├", "┼", "┤", "─")] if i else []) + [r]]
+        lines.append(rule("└", "┴", "┘", "─"))
+        trainable = sum(w.value.size for w in self.trainable_weights)
+        non_trainable = sum(w.value.size for w in self.non_trainable_weights)
+        nbytes_t = sum(w.value.nbytes for w in self.trainable_weights)
+        nbytes_n = sum(w.value.nbytes for w in self.non_trainable_weights)
+        total, total_bytes = trainable + non_trainable, nbytes_t + nbytes_n
+        lines.append(f" Total params: {total:,} ({_size(total_bytes)})")
+        lines.append(f" Trainable params: {trainable:,} ({_size(nbytes_t)})")
+        lines.append(f" Non-trainable params: {non_trainable:,} ({_size(nbytes_n)})")
+        for line in lines:
+            print_fn(line)
+
+    def get_config(self) -> dict:
+        return {"name": self.name,
+                "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self._layers]}
+
+    def __repr__(self):
+        return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _size(nbytes: int) -> str:
+    """Keras's memory display: 1024-based, two decimals (``2.55 MB``)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024

@@ -1,0 +1,358 @@
+"""The training loop: ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` calls, with Keras semantics.
+
+One training step (:meth:`TrainingMixin._train_step`), from data to updated weights:
+forward -> loss value and gradient -> backward -> regularization gradients ->
+``optimizer.apply_gradients``. Nothing else touches the weights.
+
+Batch GD, SGD and mini-batch GD are the same loop at different ``batch_size``: ``batch_size=1``
+is stochastic gradient descent, ``batch_size=None`` (or ``len(x)``) full-batch gradient descent
+(this differs from Keras, where None means 32), anything between is mini-batch.
+
+Data checks run before anything changes: shapes, lengths, finiteness, label ranges.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import config
+from .. import losses as losses_mod
+from .. import metrics as metrics_mod
+from .._validation import check_float, check_int
+from ..callbacks.base import CallbackList, History
+
+
+class TrainingMixin:
+    """fit / evaluate / predict for :class:`~deepgrad.models.Sequential`."""
+
+    # ------------------------------------------------------------------ data checks
+    def _prepare_x(self, x, name, where):
+        arr = _as_numeric(x, name, where)
+        if arr.ndim < 2:
+            raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
+        if not self.built:
+            self.build((None,) + arr.shape[1:])
+        elif tuple(arr.shape[1:]) != tuple(self._input_shape):
+            raise ValueError(
+                f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
+                f"(full shape {arr.shape})."
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
+        return arr.astype(self._layers[0].dtype, copy=False)
+
+    def _prepare_y(self, y, n, where, name="y"):
+        arr = _as_numeric(y, name, where)
+        if arr.ndim == 0 or arr.shape[0] != n:
+            raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
+        out_shape = self.output_shape
+        width = out_shape[-1] if out_shape else None
+        if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
+            if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
+                raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, got {arr.shape}.")
+            if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= width:
+                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{arr.min()}, {arr.max()}].")
+            return arr.astype(np.int64, copy=False)
+        if width is not None and arr.shape[1:] != tuple(out_shape[1:]):
+            hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
+            raise ValueError(
+                f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
+                f"model output {out_shape}, got {arr.shape}{hint}."
+            )
+        return arr.astype(self._layers[0].dtype, copy=False)
+
+    def _prepare_sample_weight(self, sw, n, where, name="sample_weight"):
+        if sw is None:
+            return None
+        arr = _as_numeric(sw, name, where)
+        if arr.shape != (n,):
+            raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
+        return arr.astype(self._layers[0].dtype, copy=False)
+
+    def _class_weight_to_sample_weight(self, class_weight, y, where):
+        if not isinstance(class_weight, dict):
+            raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {type(class_weight).__name__}.")
+        labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
+        sw = np.ones(len(y), dtype=self._layers[0].dtype)
+        for cls, w in class_weight.items():
+            sw[labels == int(cls)] = float(w)
+        return sw
+
+    def _build_metrics(self, y, where):
+        """Resolve the metric names once the target and output shapes are known.
+
+        Training and evaluation keep separate metric objects, so validating inside ``fit``
+        never disturbs the running training metrics.
+        """
+        if not self.compiled_metrics and self._metric_specs:
+            y_pred = np.zeros((1,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
+            make = lambda: [metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m in self._metric_specs]
+            self.compiled_metrics, self._eval_metrics = make(), make()
+        return self.compiled_metrics
+
+    # ------------------------------------------------------------------ one step
+    def _train_step(self, x, y, sw):
+        """forward -> loss -> backward -> regularization -> optimizer. Returns (loss, output)."""
+        out = self.forward(x, training=True)
+        loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+        self.backward(dout)
+        loss += self.add_regularization_gradients()
+        self.optimizer.apply_gradients(self.grads_and_vars)
+        return loss, out
+
+    def _probabilities(self, out):
+        return self.output_activation.forward(out) if self.output_activation is not None else out
+
+    def _update_metrics(self, metrics, y, out, sw):
+        if metrics:
+            pred = self._probabilities(out)
+            for m in metrics:
+                m.update_state(y, pred, sw)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
+
+        Keras semantics: the epoch ``loss`` is the batch-size-weighted mean of the batch losses
+        (regularization penalties included); ``validation_split`` takes the LAST rows before
+        shuffling; ``shuffle`` re-shuffles the training rows each epoch; the last partial batch
+        is kept (ceil(N / batch_size) steps); ``initial_epoch=3, epochs=5`` runs epochs 3 and 4.
+        ``batch_size=None`` means full-batch gradient descent (Keras: 32).
+        """
+        where = "fit"
+        self._require_compiled(where)
+        x = self._prepare_x(x, "x", where)
+        n_all = x.shape[0]
+        y = self._prepare_y(y, n_all, where)
+        epochs = check_int(epochs, "epochs", where, minimum=0)
+        initial_epoch = check_int(initial_epoch, "initial_epoch", where, minimum=0)
+        batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+        validation_split = check_float(validation_split, "validation_split", where, low=0.0, high=1.0,
+                                       high_inclusive=False)
+        verbose = _check_verbose(verbose, where)
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
+        sw = self._prepare_sample_weight(sample_weight, n_all, where)
+        if class_weight is not None:
+            sw = self._class_weight_to_sample_weight(class_weight, y, where)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+            vx = self._prepare_x(validation_data[0], "validation_data[0]", where)
+            vy = self._prepare_y(validation_data[1], vx.shape[0], where, "validation_data[1]")
+            vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
+                                              vx.shape[0], where, "validation_data[2]")
+            val = (vx, vy, vsw)
+        elif validation_split > 0:
+            split_at = int(math.floor(n_all * (1.0 - validation_split)))
+            if split_at == 0 or split_at == n_all:
+                raise ValueError(f"{where}: `validation_split`={validation_split} leaves an empty training or validation set for {n_all} samples.")
+            val = (x[split_at:], y[split_at:], None if sw is None else sw[split_at:])
+            x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
+        callbacks = list(callbacks or [])
+        for cb in callbacks:  # reject bad callbacks before any state changes
+            from ..callbacks.base import Callback
+            if not isinstance(cb, Callback):
+                raise TypeError(f"{where}: `callbacks` must hold Callback instances, got {type(cb).__name__}.")
+
+        n = x.shape[0]
+        steps = max(1, math.ceil(n / batch_size)) if n else 0
+        self._build_metrics(y, where)
+        self._pack_weights()
+        history = History()
+        cbs = [history] + callbacks
+        if verbose:
+            from ..callbacks.progbar import ProgbarLogger
+            cbs.append(ProgbarLogger(verbose))
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        cbl = CallbackList(cbs, model=self, params=params)
+        self.history = history
+        self.stop_training = False
+        cbl.on_train_begin()
+        resume = getattr(self, "_resume_point", None)  # set by BackupAndRestore.on_train_begin
+        self._resume_point = None
+        first_epoch = resume["epoch"] if resume else initial_epoch
+        for epoch in range(first_epoch, epochs):
+            if self.stop_training:
+                break
+            for m in self.compiled_metrics:
+                m.reset_state()
+            cbl.on_epoch_begin(epoch)
+            start_batch = 0
+            if resume and resume["epoch"] == epoch:
+                order = resume["order"]
+                start_batch = resume["batch"]
+                seen, loss_sum = resume["seen"], resume["loss_sum"]
+                config.rng().bit_generator.state = resume["rng_state"]
+                resume = None
+            else:
+                order = config.rng().permutation(n) if shuffle else None
+                seen, loss_sum = 0, 0.0
+            self._epoch_order = order  # exposed for BackupAndRestore
+            logs = {}
+            for b in range(start_batch, steps):
+                idx = slice(b * batch_size, min(n, (b + 1) * batch_size))
+                if order is not None:
+                    idx = order[idx]
+                xb, yb = x[idx], y[idx]
+                swb = None if sw is None else sw[idx]
+                cbl.on_train_batch_begin(b)
+                loss, out = self._train_step(xb, yb, swb)
+                nb = xb.shape[0]
+                seen += nb
+                loss_sum += loss * nb
+                self._update_metrics(self.compiled_metrics, yb, out, swb)
+                self._epoch_progress = {"epoch": epoch, "batch": b + 1, "seen": seen, "loss_sum": loss_sum}
+                logs = self._logs(loss_sum / seen)
+                cbl.on_train_batch_end(b, logs)
+                if self.stop_training:
+                    break
+            if val is not None and not self.stop_training and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbl)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbl.on_epoch_end(epoch, logs)
+        cbl.on_train_end(logs if steps else {})
+        return history
+
+    def _logs(self, loss, metrics=None):
+        logs = {"loss": float(loss)}
+        for m in self.compiled_metrics if metrics is None else metrics:
+            logs[m.name] = float(m.result())
+        return logs
+
+    # ------------------------------------------------------------------ evaluate
+    def _evaluate_arrays(self, x, y, sw, batch_size, cbl=None):
+        """Loss and metrics over (x, y) in inference mode (its own metric objects)."""
+        metrics = self._eval_metrics if self.compiled_metrics else []
+        for m in metrics:
+            m.reset_state()
+        if cbl is not None:
+            cbl.on_test_begin()
+        n = x.shape[0]
+        total, seen = 0.0, 0
+        for b, start in enumerate(range(0, n, batch_size)):
+            if cbl is not None:
+                cbl.on_test_batch_begin(b)
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            swb = None if sw is None else sw[start:start + batch_size]
+            out = self.forward(xb, training=False)
+            loss = self.loss_fn(yb, out, swb)
+            total += loss * xb.shape[0]
+            seen += xb.shape[0]
+            self._update_metrics(metrics, yb, out, swb)
+            if cbl is not None:
+                cbl.on_test_batch_end(b)
+        logs = self._logs(total / max(seen, 1) + self.regularization_penalty(), metrics)
+        if cbl is not None:
+            cbl.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", sample_weight=None,
+                 callbacks=None, return_dict=False):
+        """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics."""
+        where = "evaluate"
+        self._require_compiled(where)
+        x = self._prepare_x(x, "x", where)
+        y = self._prepare_y(y, x.shape[0], where)
+        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        _check_verbose(verbose, where)
+        self._build_metrics(y, where)
+        cbl = CallbackList(callbacks or [], model=self)
+        logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values if len(values) > 1 else values[0]
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=32, verbose="auto", callbacks=None):
+        """Outputs for ``x`` in inference mode (dropout off), batch by batch, as one array."""
+        where = "predict"
+        if not self.layers:
+            raise ValueError("predict: the model has no layers.")
+        x = self._prepare_x(x, "x", where)
+        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+        _check_verbose(verbose, where)
+        cbl = CallbackList(callbacks or [], model=self)
+        cbl.on_predict_begin()
+        n = x.shape[0]
+        result = None
+        for b, start in enumerate(range(0, n, batch_size)):
+            cbl.on_predict_batch_begin(b)
+            out = self._probabilities(self.forward(x[start:start + batch_size], training=False))
+            if result is None:
+                result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
+            result[start:start + out.shape[0]] = out
+            cbl.on_predict_batch_end(b)
+        cbl.on_predict_end()
+        if result is None:
+            return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[0].dtype)
+        return result
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
+        where = "train_on_batch"
+        self._require_compiled(where)
+        x = self._prepare_x(x, "x", where)
+        y = self._prepare_y(y, x.shape[0], where)
+        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        if class_weight is not None:
+            sw = self._class_weight_to_sample_weight(class_weight, y, where)
+        self._build_metrics(y, where)
+        self._pack_weights()
+        for m in self.compiled_metrics:
+            m.reset_state()
+        loss, out = self._train_step(x, y, sw)
+        self._update_metrics(self.compiled_metrics, y, out, sw)
+        logs = self._logs(loss)
+        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch in inference mode."""
+        where = "test_on_batch"
+        self._require_compiled(where)
+        x = self._prepare_x(x, "x", where)
+        y = self._prepare_y(y, x.shape[0], where)
+        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        self._build_metrics(y, where)
+        logs = self._evaluate_arrays(x, y, sw, x.shape[0])
+        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch in inference mode."""
+        x = self._prepare_x(x, "x", "predict_on_batch")
+        return self._probabilities(self.forward(x, training=False))
+
+
+def _as_numeric(a, name, where):
+    """A rectangular numeric array, or a clear error."""
+    if a is None:
+        raise ValueError(f"{where}: `{name}` is required, got None.")
+    try:
+        arr = np.asarray(a)
+    except ValueError:
+        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array (ragged rows?).") from None
+    if arr.dtype == object:
+        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, got ragged or mixed rows (dtype object).")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{where}: `{name}` must be numeric, got dtype {arr.dtype}.")
+    return arr
+
+
+def _check_verbose(verbose, where):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+    return verbose

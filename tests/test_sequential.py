@@ -1,0 +1,242 @@
+"""Sequential: structure, summary counts of the notes, contiguous buffers, fit/evaluate/predict semantics."""
+
+import io
+
+import numpy as np
+import pytest
+
+from deepgrad import config, layers, models, optimizers
+from deepgrad.layers import Dense, Dropout
+from deepgrad.models import NotCompiledError, Sequential
+from deepgrad.utils import set_random_seed
+
+
+def notes_mlp():
+    """The MLP of the notes (000): 784-512-512-10, relu, Dropout 0.2, softmax."""
+    model = models.Sequential()
+    model.add(layers.Dense(512, activation="relu", input_shape=(784,)))
+    model.add(Dropout(0.2))
+    model.add(layers.Dense(512, activation="relu"))
+    model.add(Dropout(0.2))
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+
+
+def summary_text(model):
+    lines = []
+    model.summary(print_fn=lines.append)
+    return "\n".join(lines)
+
+
+def test_notes_mlp_summary_has_the_notes_parameter_counts():
+    text = summary_text(notes_mlp())
+    # 784*512+512 = 401,920; 512*512+512 = 262,656; 512*10+10 = 5,130; total 669,706 (notes 000)
+    for count in ("401,920", "262,656", "5,130", "Total params: 669,706", "Trainable params: 669,706",
+                  "Non-trainable params: 0"):
+        assert count in text
+    # 669,706 float32 = 2,678,824 bytes = 2.55 MiB (Keras prints 1024-based sizes with 2 decimals)
+    assert "(2.55 MB)" in text
+    assert "(None, 512)" in text and "(None, 10)" in text
+
+
+def test_layers_property_excludes_input_and_model_builds_from_input():
+    model = Sequential([layers.Input(shape=(3,)), Dense(2)])
+    assert len(model.layers) == 1 and model.built and model.output_shape == (None, 2)
+
+
+def test_trainable_weights_live_in_one_contiguous_buffer():
+    model = notes_mlp()
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model._pack_weights()
+    ws = model.trainable_weights
+    base = ws[0].value.base
+    assert base is not None and all(w.value.base is base for w in ws)
+    assert base.size == 669_706
+    assert all(w.grad.base is ws[0].grad.base for w in ws)
+
+
+def _toy_data(n=64, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5).astype(int)
+    y = np.eye(k, dtype=np.float32)[labels]
+    return x, y, labels
+
+
+def test_fit_learns_and_history_has_keras_keys():
+    set_random_seed(0)
+    x, y, _ = _toy_data(256)
+    model = Sequential([Dense(16, activation="relu", input_shape=(5,)), Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, batch_size=32, epochs=8, verbose=0, validation_split=0.25)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert h.epoch == list(range(8)) and h.params["steps"] == 6  # 192 training rows / 32
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    assert h.history["accuracy"][-1] > 0.85
+
+
+def test_epoch_loss_is_the_batch_size_weighted_mean():
+    # Reference §7: batches of 4 + 1 -> the epoch loss weights each batch by its size.
+    set_random_seed(0)
+    x = np.zeros((5, 1), dtype=np.float32)
+    y = np.array([[0.0], [0.0], [0.0], [0.0], [10.0]], dtype=np.float32)
+    model = Sequential([Dense(1, input_shape=(1,), kernel_initializer="zeros")])
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse")  # lr 0: prediction stays 0
+    h = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    # batch 1: mean of four 0s = 0; batch 2: (10 - 0)^2 = 100; weighted (4*0 + 1*100)/5 = 20 (not 50)
+    assert h.history["loss"] == [pytest.approx(20.0)]
+
+
+def test_validation_split_takes_the_last_rows_before_shuffling():
+    # Reference §7: y = 10 only in the last 20% -> val_loss = 100 for a model predicting 0.
+    x = np.zeros((10, 1), dtype=np.float32)
+    y = np.zeros((10, 1), dtype=np.float32)
+    y[8:] = 10.0
+    model = Sequential([Dense(1, input_shape=(1,), kernel_initializer="zeros", use_bias=False)])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    h = model.fit(x, y, epochs=1, validation_split=0.2, verbose=0)
+    assert h.history["val_loss"] == [pytest.approx(100.0)]
+    assert h.history["loss"] == [pytest.approx(0.0)]
+
+
+def test_initial_epoch_runs_the_remaining_epochs():
+    x, y, _ = _toy_data(16)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    h = model.fit(x, y, epochs=5, initial_epoch=3, verbose=0)
+    assert h.epoch == [3, 4]
+
+
+def test_batch_size_none_is_full_batch_gradient_descent():
+    x, y, _ = _toy_data(40)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    h = model.fit(x, y, epochs=2, batch_size=None, verbose=0)
+    assert h.params["steps"] == 1 and model.optimizer.iterations == 2
+
+
+def test_sparse_and_one_hot_targets_give_the_same_training():
+    x, y, labels = _toy_data(32)
+    results = []
+    for loss, target in (("categorical_crossentropy", y), ("sparse_categorical_crossentropy", labels)):
+        set_random_seed(5)
+        model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+        model.compile(optimizer=optimizers.SGD(0.1), loss=loss, metrics=["accuracy"])
+        h = model.fit(x, target, epochs=2, batch_size=8, verbose=0)
+        results.append((h.history, model.get_weights()))
+    np.testing.assert_allclose(results[0][0]["loss"], results[1][0]["loss"], rtol=1e-6)
+    np.testing.assert_allclose(results[0][0]["accuracy"], results[1][0]["accuracy"])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_predict_turns_dropout_off_and_returns_probabilities():
+    set_random_seed(1)
+    x, y, _ = _toy_data(20)
+    model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.5), Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    p1, p2 = model.predict(x, verbose=0), model.predict(x, batch_size=7, verbose=0)
+    np.testing.assert_array_equal(p1, p2)  # deterministic: no dropout at inference
+    np.testing.assert_allclose(p1.sum(axis=1), 1.0, rtol=1e-6)  # softmax applied after the fused logits
+    np.testing.assert_allclose(model.predict_on_batch(x), p1, rtol=1e-6)
+
+
+def test_evaluate_returns_loss_and_metrics_like_keras():
+    x, y, _ = _toy_data(30)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    loss, acc = model.evaluate(x, y, verbose=0)
+    p = model.predict(x, verbose=0)
+    # categorical cross-entropy: mean over samples of -log p[true class]
+    assert loss == pytest.approx(float(np.mean(-np.log(np.sum(p * y, axis=1)))), rel=1e-5)
+    assert acc == pytest.approx(float(np.mean(p.argmax(1) == y.argmax(1))))
+
+
+def test_l2_regularization_adds_to_loss_and_gradient():
+    config.set_floatx("float64")
+    try:
+        from deepgrad import regularizers
+        x = np.ones((4, 2))
+        y = np.zeros((4, 1))
+        model = Sequential([Dense(1, input_shape=(2,), kernel_initializer="ones", use_bias=False,
+                                  kernel_regularizer=regularizers.L2(0.5))])
+        model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+        loss = model.train_on_batch(x, y)
+        # prediction 2 for every row: mse = 4; penalty = 0.5 * (1^2 + 1^2) = 1 -> 5
+        assert loss == pytest.approx(5.0)
+        # grad = d mse/dk = mean(2 * (2 - 0) * 1) = 4 per entry, plus 2 * 0.5 * 1 = 1 -> 5; k = 1 - 0.1 * 5
+        np.testing.assert_allclose(model.get_weights()[0], [[0.5], [0.5]])
+    finally:
+        config.set_floatx("float32")
+
+
+def test_verbose_1_prints_epoch_header_and_keras_style_line(capsys):
+    x, y, _ = _toy_data(64)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=32, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    assert "2/2 ━━━━━━━━━━━━━━━━━━━━" in out and " - accuracy: " in out and " - loss: " in out
+    model.fit(x, y, epochs=1, batch_size=32, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch" not in out and out.startswith("2/2 - ") and "step - accuracy:" in out
+
+
+# ----------------------------------------------------------------------------- bad input
+def _compiled():
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return model
+
+
+X, Y, LABELS = _toy_data(10)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda m: m.fit(X, Y[:9], verbose=0), ValueError, "`y` must have 10 rows"),
+    (lambda m: m.fit(X[:, :4], Y, verbose=0), ValueError, "`x` must have samples of shape"),
+    (lambda m: m.fit(np.where(X > 1, np.nan, X), Y, verbose=0), ValueError, "`x` contains NaN"),
+    (lambda m: m.fit(X, np.where(Y > 0, np.inf, Y), verbose=0), ValueError, "`y` contains NaN"),
+    (lambda m: m.fit([[1, 2], [3]], Y, verbose=0), ValueError, "`x` must be a rectangular"),
+    (lambda m: m.fit(np.array([["a"] * 5] * 10), Y, verbose=0), TypeError, "`x` must be numeric"),
+    (lambda m: m.fit(X, LABELS, verbose=0), ValueError, "to_categorical"),
+    (lambda m: m.fit(X, Y[:, :2], verbose=0), ValueError, r"`y` must have shape \(N, 3\)"),
+    (lambda m: m.fit(X, Y, batch_size=0, verbose=0), ValueError, "`batch_size`"),
+    (lambda m: m.fit(X, Y, epochs=-1, verbose=0), ValueError, "`epochs`"),
+    (lambda m: m.fit(X, Y, validation_split=1.0, verbose=0), ValueError, "`validation_split`"),
+    (lambda m: m.fit(X, Y, verbose=3), ValueError, "`verbose`"),
+    (lambda m: m.fit(X, Y, callbacks=[object()], verbose=0), TypeError, "`callbacks`"),
+    (lambda m: m.fit(X, Y, sample_weight=np.ones(3), verbose=0), ValueError, "`sample_weight`"),
+    (lambda m: m.predict(X[:, :2], verbose=0), ValueError, "`x` must have samples"),
+    (lambda m: m.set_weights([np.zeros((5, 3))]), ValueError, "`weights` must hold 2"),
+    (lambda m: m.set_weights([np.zeros((5, 2)), np.zeros(3)]), ValueError, "shape"),
+])
+def test_bad_input_is_rejected_before_any_state_changes(call, exc, match):
+    model = _compiled()
+    before = model.get_weights()
+    iterations = model.optimizer.iterations
+    with pytest.raises(exc, match=match):
+        call(model)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == iterations
+
+
+def test_sparse_labels_out_of_range_are_rejected():
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\)"):
+        model.fit(X, np.full(10, 3), verbose=0)
+
+
+def test_fit_before_compile_and_unknown_names():
+    model = Sequential([Dense(3, input_shape=(5,))])
+    with pytest.raises(NotCompiledError, match="compile"):
+        model.fit(X, Y, verbose=0)
+    with pytest.raises(ValueError, match="Valid names"):
+        model.compile(optimizer="nope", loss="mse")
+    with pytest.raises(ValueError, match="Valid names"):
+        model.compile(optimizer="sgd", loss="nope")
+    with pytest.raises(ValueError, match="Valid names"):
+        model.compile(optimizer="sgd", loss="mse", metrics=["nope"])
