@@ -1,0 +1,387 @@
+"""The time loops of SimpleRNN, LSTM and GRU: forward and backpropagation through time.
+
+All arrays here are **time-major**: ``xp`` is the input projection ``x_t @ kernel + bias``
+for every step at once, shape (T, B, k*H), computed by the layer with ONE matrix product
+before the loop. The loops below only do the recurrent part, step by step, on buffers
+allocated before the loop; the weight gradients are ONE matrix product after the loop
+(``dK = X^T dZ``, ``dR = H_prev^T dZ``), done by the layer from the ``dZ`` returned here.
+
+Gates stay in Keras's column layout, viewed as (B, k, H): LSTM ``[i, f, c, o]``, GRU
+``[z, r, h]``. With ``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the
+defaults) all gates of a step are activated by ONE ``tanh`` call: the sigmoid columns of the
+weights are pre-scaled by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one
+multiply-add over the (B, k, H) view. Derivatives are taken from the stored activations
+after the loop, vectorized over all time steps, so the backward loop only multiplies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FAST = ("tanh", "sigmoid", "relu", "linear")
+
+
+class Act:
+    """An activation usable in the loops: ``act(x, out)`` and ``act.deriv(x, y)`` (f'(x)).
+
+    ``tanh``, ``sigmoid``, ``relu`` and ``linear`` (or None) are computed here with their
+    derivative from the output y; any other identifier goes through
+    ``deepgrad.activations.get`` and its ``forward(x, out=)``/``backward(dy, x, y)``.
+    """
+
+    def __init__(self, identifier, argname, where):
+        self.identifier = "linear" if identifier is None else identifier
+        if isinstance(self.identifier, str) and self.identifier in _FAST:
+            self.name, self.obj = self.identifier, None
+        else:
+            from .. import activations
+
+            try:
+                self.obj = activations.get(self.identifier)
+            except ValueError as e:
+                raise ValueError(f"{where}: `{argname}`: {e}") from None
+            name = getattr(self.obj, "__name__", None) or getattr(self.obj, "name", None)
+            self.name = name if name in _FAST else None
+            if self.name is not None:
+                self.obj = None
+
+    def __call__(self, x, out):
+        n = self.name
+        if n == "tanh":
+            np.tanh(x, out=out)
+        elif n == "sigmoid":
+            np.multiply(x, 0.5, out=out)
+            np.tanh(out, out=out)
+            out *= 0.5
+            out += 0.5
+        elif n == "relu":
+            np.maximum(x, 0, out=out)
+        elif n == "linear":
+            out[...] = x
+        else:
+            res = self.obj.forward(x, out=out)
+            if res is not out:
+                out[...] = res
+        return out
+
+    def deriv(self, x, y):
+        """f'(x) as a new array (x: pre-activation, y = f(x))."""
+        n = self.name
+        if n == "tanh":
+            return 1.0 - y * y
+        if n == "sigmoid":
+            return y * (1.0 - y)
+        if n == "relu":
+            return (y > 0).astype(y.dtype)
+        if n == "linear":
+            return np.ones_like(y)
+        return np.asarray(self.obj.backward(np.ones_like(y), x, y), dtype=y.dtype)
+
+    def serialize(self):
+        if isinstance(self.identifier, (str, dict)):
+            return self.identifier
+        from .. import activations
+
+        return activations.serialize(self.obj) if hasattr(activations, "serialize") else self.name
+
+
+def _dh_source(dH, t, dh_rec, dh):
+    """dL/dh_t = (gradient from the output at t) + (gradient from step t+1)."""
+    if dH is None:
+        return dh_rec
+    np.add(dH[t], dh_rec, out=dh)
+    return dh
+
+
+# ---------------------------------------------------------------------------------- SimpleRNN
+def simple_rnn_forward(xp, R, h0, act, rmask=None):
+    """h_t = act(xp_t + h_{t-1} @ R). Returns (Hs (T+1,B,H) with Hs[0]=h0, Z pre-activations)."""
+    T, B, H = xp.shape
+    Hs = np.empty((T + 1, B, H), dtype=xp.dtype)
+    Hs[0] = h0
+    Z = np.empty_like(xp)
+    tmp = np.empty((B, H), dtype=xp.dtype)
+    hm = np.empty((B, H), dtype=xp.dtype)
+    for t in range(T):
+        h = Hs[t]
+        if rmask is not None:
+            np.multiply(h, rmask, out=hm)
+            h = hm
+        np.matmul(h, R, out=tmp)
+        np.add(xp[t], tmp, out=Z[t])
+        act(Z[t], Hs[t + 1])
+    return Hs, Z
+
+
+def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
+    """BPTT. dH: (T,B,H) output gradients or None; dh_T: gradient at the last state.
+
+    Returns dZ (T,B,H) = dL/d(pre-activation) at every step.
+    """
+    T, B, H = Z.shape
+    D = act.deriv(Z, Hs[1:])                       # act'(z_t), all steps at once
+    dZ = np.empty_like(Z)
+    RT = np.ascontiguousarray(R.T)
+    dh_rec = np.array(dh_T, dtype=Z.dtype, copy=True)
+    dh = np.empty((B, H), dtype=Z.dtype)
+    for t in range(T - 1, -1, -1):
+        g = _dh_source(dH, t, dh_rec, dh)
+        np.multiply(g, D[t], out=dZ[t])
+        np.matmul(dZ[t], RT, out=dh_rec)
+        if rmask is not None:
+            dh_rec *= rmask
+    return dZ
+
+
+# ---------------------------------------------------------------------------------- LSTM
+_LSTM_SCALE = np.array([0.5, 0.5, 1.0, 0.5])   # i, f, c, o: halve the sigmoid gates
+_LSTM_A = _LSTM_SCALE.reshape(4, 1)
+_LSTM_B = np.array([0.5, 0.5, 0.0, 0.5]).reshape(4, 1)
+
+
+def lstm_fused(act, rec_act):
+    return act.name == "tanh" and rec_act.name == "sigmoid"
+
+
+def lstm_column_scale(H, fused, dtype):
+    """Per-column factor applied to kernel, recurrent kernel and bias before the loop."""
+    return np.repeat(_LSTM_SCALE if fused else np.ones(4), H).astype(dtype)
+
+
+def lstm_forward(xp, Rs, h0, c0, act, rec_act, rmask=None):
+    """LSTM loop on the projected input xp (T,B,4H) (already column-scaled if fused).
+
+    i, f, o = rec_act(.), g = act(.), c_t = f c_{t-1} + i g, h_t = o act(c_t).
+    Returns a cache dict: A (T,B,4H) gate activations, Z (pre-activations, None if fused),
+    C (T+1,B,H), TC = act(C[1:]), Hs (T+1,B,H).
+    """
+    T, B, H4 = xp.shape
+    H = H4 // 4
+    dt = xp.dtype
+    fused = lstm_fused(act, rec_act)
+    A = np.empty_like(xp)
+    Z = A if fused else np.empty_like(xp)
+    A4, Z4 = A.reshape(T, B, 4, H), Z.reshape(T, B, 4, H)
+    C = np.empty((T + 1, B, H), dtype=dt)
+    C[0] = c0
+    Hs = np.empty((T + 1, B, H), dtype=dt)
+    Hs[0] = h0
+    TC = np.empty((T, B, H), dtype=dt)
+    tmp4 = np.empty((B, H4), dtype=dt)
+    tmp = np.empty((B, H), dtype=dt)
+    hm = np.empty((B, H), dtype=dt)
+    ga, gb = _LSTM_A.astype(dt), _LSTM_B.astype(dt)
+    for t in range(T):
+        h = Hs[t]
+        if rmask is not None:
+            np.multiply(h, rmask, out=hm)
+            h = hm
+        np.matmul(h, Rs, out=tmp4)
+        np.add(xp[t], tmp4, out=Z[t])
+        a = A4[t]
+        if fused:
+            np.tanh(a, out=a)
+            np.multiply(a, ga, out=a)
+            np.add(a, gb, out=a)
+        else:
+            z = Z4[t]
+            rec_act(z[:, 0:2], a[:, 0:2])
+            act(z[:, 2], a[:, 2])
+            rec_act(z[:, 3], a[:, 3])
+        np.multiply(a[:, 1], C[t], out=C[t + 1])
+        np.multiply(a[:, 0], a[:, 2], out=tmp)
+        np.add(C[t + 1], tmp, out=C[t + 1])
+        act(C[t + 1], TC[t])
+        np.multiply(a[:, 3], TC[t], out=Hs[t + 1])
+    return {"A": A, "Z": None if fused else Z, "C": C, "TC": TC, "Hs": Hs}
+
+
+def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
+    """BPTT for the LSTM. Returns dZ (T,B,4H), gradients w.r.t. the true pre-activations."""
+    A, C, TC = cache["A"], cache["C"], cache["TC"]
+    Z = cache["Z"] if cache["Z"] is not None else A       # deriv of fast acts ignores Z
+    T, B, H4 = A.shape
+    H = H4 // 4
+    dt = A.dtype
+    A4, Z4 = A.reshape(T, B, 4, H), Z.reshape(T, B, 4, H)
+    # All derivative factors at once (vectorized over T), so the loop only multiplies:
+    # dZ_i = dc * g * i', dZ_f = dc * c_prev * f', dZ_c = dc * i * g', dZ_o = dh * act(c) * o'
+    D = np.empty_like(A4)
+    D[:, :, 0:2] = rec_act.deriv(Z4[:, :, 0:2], A4[:, :, 0:2])
+    D[:, :, 2] = act.deriv(Z4[:, :, 2], A4[:, :, 2])
+    D[:, :, 3] = rec_act.deriv(Z4[:, :, 3], A4[:, :, 3])
+    M = D
+    M[:, :, 0] *= A4[:, :, 2]
+    M[:, :, 1] *= C[:-1]
+    M[:, :, 2] *= A4[:, :, 0]
+    M[:, :, 3] *= TC
+    P = act.deriv(C[1:], TC)                      # dc += dh * o * act'(c)
+    P *= A4[:, :, 3]
+    F = np.ascontiguousarray(A4[:, :, 1])         # dc_prev = dc * f
+    dZ = np.empty_like(A)
+    dZ4 = dZ.reshape(T, B, 4, H)
+    RT = np.ascontiguousarray(R.T)
+    dh_rec = np.array(dh_T, dtype=dt, copy=True)
+    dc = np.array(dc_T, dtype=dt, copy=True)
+    dh = np.empty((B, H), dtype=dt)
+    tmp = np.empty((B, H), dtype=dt)
+    dc3 = dc[:, None, :]
+    for t in range(T - 1, -1, -1):
+        g = _dh_source(dH, t, dh_rec, dh)
+        np.multiply(g, P[t], out=tmp)
+        np.add(dc, tmp, out=dc)
+        np.multiply(dc3, M[t, :, 0:3], out=dZ4[t, :, 0:3])
+        np.multiply(g, M[t, :, 3], out=dZ4[t, :, 3])
+        np.multiply(dc, F[t], out=dc)
+        np.matmul(dZ[t], RT, out=dh_rec)
+        if rmask is not None:
+            dh_rec *= rmask
+    return dZ
+
+
+# ---------------------------------------------------------------------------------- GRU
+_GRU_SCALE = np.array([0.5, 0.5, 1.0])           # z, r, h
+
+
+def gru_fused(act, rec_act):
+    return act.name == "tanh" and rec_act.name == "sigmoid"
+
+
+def gru_column_scale(H, fused, dtype):
+    return np.repeat(_GRU_SCALE if fused else np.ones(3), H).astype(dtype)
+
+
+def gru_forward(xp, Rs, brec, h0, act, rec_act, reset_after, rmask=None):
+    """GRU loop on xp (T,B,3H) = x K + b_input (column-scaled if fused).
+
+    reset_after=True:  [hz, hr, hh] = h R + b_rec;  n = act(xh + r (h R_h + b_rec_h))
+    reset_after=False: [hz, hr] = h R_zr;           n = act(xh + (r h) R_h)
+    z, r = rec_act(x. + h.);  h_t = z h_{t-1} + (1 - z) n.
+    Returns a cache dict with A (T,B,3H) activations [z, r, n], Z (pre-activations or None),
+    Hs (T+1,B,H), HR (reset_after: h R + b_rec per step) or RH (reset_after=False: r h).
+    """
+    T, B, H3 = xp.shape
+    H = H3 // 3
+    dt = xp.dtype
+    fused = gru_fused(act, rec_act)
+    A = np.empty_like(xp)
+    Z = A if fused else np.empty_like(xp)
+    A4, Z4, xp4 = A.reshape(T, B, 3, H), Z.reshape(T, B, 3, H), xp.reshape(T, B, 3, H)
+    Hs = np.empty((T + 1, B, H), dtype=dt)
+    Hs[0] = h0
+    tmp = np.empty((B, H), dtype=dt)
+    hm = np.empty((B, H), dtype=dt)
+    if reset_after:
+        HR = np.empty_like(xp)
+        HR4 = HR.reshape(T, B, 3, H)
+    else:
+        Rzr = np.ascontiguousarray(Rs[:, :2 * H])
+        Rh = np.ascontiguousarray(Rs[:, 2 * H:])
+        HZR = np.empty((B, 2, H), dtype=dt)
+        RHs = np.empty((T, B, H), dtype=dt)
+    for t in range(T):
+        hp = Hs[t]
+        h = hp
+        if rmask is not None:
+            np.multiply(hp, rmask, out=hm)
+            h = hm
+        a, z = A4[t], Z4[t]
+        if reset_after:
+            hr = HR4[t]
+            np.matmul(h, Rs, out=HR[t])
+            np.add(HR[t], brec, out=HR[t])
+            np.add(xp4[t, :, 0:2], hr[:, 0:2], out=z[:, 0:2])
+        else:
+            np.matmul(h, Rzr, out=HZR.reshape(B, 2 * H))
+            np.add(xp4[t, :, 0:2], HZR, out=z[:, 0:2])
+        if fused:
+            a2 = a[:, 0:2]
+            np.tanh(a2, out=a2)
+            np.multiply(a2, 0.5, out=a2)
+            np.add(a2, 0.5, out=a2)
+        else:
+            rec_act(z[:, 0:2], a[:, 0:2])
+        if reset_after:
+            np.multiply(a[:, 1], hr[:, 2], out=tmp)
+        else:
+            np.multiply(a[:, 1], h, out=RHs[t])
+            np.matmul(RHs[t], Rh, out=tmp)
+        np.add(xp4[t, :, 2], tmp, out=z[:, 2])
+        act(z[:, 2], a[:, 2])
+        np.subtract(hp, a[:, 2], out=tmp)
+        np.multiply(a[:, 0], tmp, out=tmp)
+        np.add(a[:, 2], tmp, out=Hs[t + 1])
+    cache = {"A": A, "Z": None if fused else Z, "Hs": Hs}
+    if reset_after:
+        cache["HR"] = HR
+    else:
+        cache["RH"] = RHs
+    return cache
+
+
+def gru_backward(cache, R, act, rec_act, reset_after, dH, dh_T, rmask=None):
+    """BPTT for the GRU.
+
+    Returns (dZin, dZrec): gradients w.r.t. the input pre-activations (T,B,3H) and, for
+    reset_after=True, w.r.t. ``h R + b_rec`` (T,B,3H); for reset_after=False dZrec is
+    (dZ_zr (T,B,2H), dZ_h (T,B,H)) for R_zr (input h) and R_h (input r h).
+    """
+    A, Hs = cache["A"], cache["Hs"]
+    Z = cache["Z"] if cache["Z"] is not None else A
+    T, B, H3 = A.shape
+    H = H3 // 3
+    dt = A.dtype
+    A4, Z4 = A.reshape(T, B, 3, H), Z.reshape(T, B, 3, H)
+    Az, Ar, An = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2]
+    Dzr = rec_act.deriv(Z4[:, :, 0:2], A4[:, :, 0:2])
+    Dn = act.deriv(Z4[:, :, 2], An)
+    Mz = (Hs[:-1] - An) * Dzr[:, :, 0]           # dZ_z = dh (h_prev - n) z'
+    Q = (1.0 - Az) * Dn                           # dZ_n = dh (1 - z) n'
+    Zc = np.ascontiguousarray(Az)                 # direct path dh_prev += dh z
+    dZin = np.empty_like(A)
+    dZin4 = dZin.reshape(T, B, 3, H)
+    dh_rec = np.array(dh_T, dtype=dt, copy=True)
+    dh = np.empty((B, H), dtype=dt)
+    tmp = np.empty((B, H), dtype=dt)
+    if reset_after:
+        Mr = cache["HR"].reshape(T, B, 3, H)[:, :, 2] * Dzr[:, :, 1]   # dZ_r = dZ_n (hR_h+b) r'
+        Rc = np.ascontiguousarray(Ar)
+        G = np.empty_like(A)                      # dL/d(h R + b_rec)
+        G4 = G.reshape(T, B, 3, H)
+        RT = np.ascontiguousarray(R.T)
+        for t in range(T - 1, -1, -1):
+            g = _dh_source(dH, t, dh_rec, dh)
+            np.multiply(g, Mz[t], out=G4[t, :, 0])
+            np.multiply(g, Q[t], out=dZin4[t, :, 2])
+            np.multiply(dZin4[t, :, 2], Mr[t], out=G4[t, :, 1])
+            np.multiply(dZin4[t, :, 2], Rc[t], out=G4[t, :, 2])
+            np.multiply(g, Zc[t], out=tmp)
+            np.matmul(G[t], RT, out=dh_rec)
+            if rmask is not None:
+                dh_rec *= rmask
+            np.add(dh_rec, tmp, out=dh_rec)
+        dZin4[:, :, 0:2] = G4[:, :, 0:2]
+        return dZin, G
+    # reset_after=False: n = act(xh + (r h) R_h): d(rh) = dZ_n R_h^T, dZ_r = d(rh) h r'
+    Rzr_T = np.ascontiguousarray(R[:, :2 * H].T)
+    Rh_T = np.ascontiguousarray(R[:, 2 * H:].T)
+    Hm = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
+    Sr = Hm * Dzr[:, :, 1]
+    Rc = np.ascontiguousarray(Ar)
+    drh = np.empty((B, H), dtype=dt)
+    acc = np.empty((B, H), dtype=dt)
+    dZin_zr = dZin.reshape(T, B, 3 * H)[:, :, :2 * H]
+    for t in range(T - 1, -1, -1):
+        g = _dh_source(dH, t, dh_rec, dh)
+        np.multiply(g, Mz[t], out=dZin4[t, :, 0])
+        np.multiply(g, Q[t], out=dZin4[t, :, 2])
+        np.matmul(dZin4[t, :, 2], Rh_T, out=drh)
+        np.multiply(drh, Sr[t], out=dZin4[t, :, 1])
+        np.multiply(g, Zc[t], out=tmp)
+        np.matmul(dZin_zr[t], Rzr_T, out=acc)
+        np.multiply(drh, Rc[t], out=dh_rec)
+        np.add(dh_rec, acc, out=dh_rec)
+        if rmask is not None:
+            dh_rec *= rmask
+        np.add(dh_rec, tmp, out=dh_rec)
+    return dZin, None
