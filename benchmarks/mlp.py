@@ -1,0 +1,171 @@
+"""Benchmark: the notes' MLP (784-512-512-10, relu, Dropout 0.2, softmax, batch 128), deepgrad vs PyTorch.
+
+Both libraries train the same network on the same 60,000 x 784 float32 inputs in the same
+process, at 1 and 2 threads (NumPy's BLAS via threadpoolctl, torch.set_num_threads):
+seconds per epoch for SGD(0.01) and Adam(1e-3), the ratio deepgrad / PyTorch, the time of
+``predict`` on 10,000 samples (PyTorch: ``inference_mode``), and the peak resident memory
+after each epoch (it must stay flat).
+
+    .venv/bin/python benchmarks/mlp.py [--epochs 3] [--threads 1,2] [--out benchmarks/results/mlp.json]
+
+Prints a Markdown table and writes JSON. Timings are medians over epochs after the first
+(the first epoch includes warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+import deepgrad
+from deepgrad import layers, models, optimizers
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_data(n=60_000, seed=0):
+    """Fashion-MNIST-like inputs: the embedded subset tiled to n rows, scaled to [0, 1]."""
+    (x, y), _ = deepgrad.datasets.fashion_mnist.load_data(subset=True)
+    reps = -(-n // len(x))
+    x = np.tile(x.reshape(len(x), -1), (reps, 1))[:n].astype(np.float32) / 255.0
+    y = np.tile(y, reps)[:n]
+    return x, np.eye(10, dtype=np.float32)[y], y
+
+
+def deepgrad_mlp():
+    model = models.Sequential()
+    model.add(layers.Dense(512, activation="relu", input_shape=(784,)))
+    model.add(layers.Dropout(0.2))
+    model.add(layers.Dense(512, activation="relu"))
+    model.add(layers.Dropout(0.2))
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+
+
+def torch_mlp():
+    return torch.nn.Sequential(
+        torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+        torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+        torch.nn.Linear(512, 10),
+    )
+
+
+def time_deepgrad(x, y, opt_name, epochs):
+    deepgrad.utils.set_random_seed(0)
+    model = deepgrad_mlp()
+    opt = optimizers.SGD(0.01) if opt_name == "sgd" else optimizers.Adam()
+    model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
+    times, rss = [], []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+        times.append(time.perf_counter() - t)
+        rss.append(peak_rss_mib())
+    return model, times, rss
+
+
+def time_torch(x, labels, opt_name, epochs):
+    torch.manual_seed(0)
+    net = torch_mlp()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01) if opt_name == "sgd" else torch.optim.Adam(net.parameters())
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
+    n, times, rss = len(xt), [], []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        net.train()
+        perm = torch.randperm(n)
+        correct = 0
+        for i in range(0, n, 128):
+            idx = perm[i:i + 128]
+            xb, yb = xt[idx], yt[idx]
+            opt.zero_grad(set_to_none=True)
+            out = net(xb)
+            loss = loss_fn(out, yb)
+            loss.backward()
+            opt.step()
+            correct += int((out.argmax(1) == yb).sum())  # the accuracy metric deepgrad also computes
+        times.append(time.perf_counter() - t)
+        rss.append(peak_rss_mib())
+    return net, times, rss
+
+
+def time_predict(model, net, x, repeats=5):
+    xs = x[:10_000]
+    model.predict(xs, batch_size=128, verbose=0)
+    t_dg = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        model.predict(xs, batch_size=128, verbose=0)
+        t_dg.append(time.perf_counter() - t)
+    net.eval()
+    xt = torch.from_numpy(xs)
+    t_pt = []
+    with torch.inference_mode():
+        for _ in range(repeats + 1):
+            t = time.perf_counter()
+            for i in range(0, len(xt), 128):
+                torch.softmax(net(xt[i:i + 128]), dim=1)
+            t_pt.append(time.perf_counter() - t)
+    return statistics.median(t_dg), statistics.median(t_pt[1:])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--samples", type=int, default=60_000)
+    ap.add_argument("--out", default="benchmarks/results/mlp.json")
+    args = ap.parse_args(argv)
+    x, y, labels = make_data(args.samples)
+    rows = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        torch.set_num_threads(threads)
+        with threadpool_limits(limits=threads):
+            for opt_name in ("sgd", "adam"):
+                model, t_dg, rss_dg = time_deepgrad(x, y, opt_name, args.epochs)
+                net, t_pt, rss_pt = time_torch(x, labels, opt_name, args.epochs)
+                dg = statistics.median(t_dg[1:] or t_dg)
+                pt = statistics.median(t_pt[1:] or t_pt)
+                row = {"threads": threads, "optimizer": opt_name, "deepgrad_s_per_epoch": dg,
+                       "torch_s_per_epoch": pt, "ratio": dg / pt, "deepgrad_epoch_times": t_dg,
+                       "torch_epoch_times": t_pt, "peak_rss_mib_after_each_epoch": rss_dg}
+                if opt_name == "sgd":
+                    p_dg, p_pt = time_predict(model, net, x)
+                    row.update(predict_deepgrad_s=p_dg, predict_torch_s=p_pt, predict_ratio=p_dg / p_pt)
+                rows.append(row)
+                print(f"threads={threads} {opt_name}: deepgrad {dg:.3f} s/epoch, torch {pt:.3f} s/epoch, "
+                      f"ratio {dg / pt:.2f}", flush=True)
+    print()
+    print(f"Notes' MLP, {args.samples} samples, batch 128, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, numpy {np.__version__}, torch {torch.__version__}")
+    print("| threads | optimizer | deepgrad s/epoch | PyTorch s/epoch | ratio | predict 10k: deepgrad / PyTorch |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        pred = (f"{r['predict_deepgrad_s'] * 1e3:.0f} ms / {r['predict_torch_s'] * 1e3:.0f} ms "
+                f"({r['predict_ratio']:.2f}x)") if "predict_ratio" in r else ""
+        print(f"| {r['threads']} | {r['optimizer']} | {r['deepgrad_s_per_epoch']:.3f} | "
+              f"{r['torch_s_per_epoch']:.3f} | {r['ratio']:.2f} | {pred} |")
+    rss = [v for r in rows for v in r["peak_rss_mib_after_each_epoch"]]
+    print(f"peak RSS after each deepgrad epoch (MiB): {', '.join(f'{v:.0f}' for v in rss)}")
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"machine": {"processor": platform.processor(), "cores": os.cpu_count(),
+                               "numpy": np.__version__, "torch": torch.__version__},
+                   "samples": args.samples, "epochs": args.epochs, "rows": rows}, f, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
