@@ -1,0 +1,247 @@
+"""Move a 2-vector with deepgrad's own optimizers and record the path.
+
+The lab has no optimizer code of its own: a run holds the point as a float64 NumPy array
+and hands ``(gradient, point)`` to ``optimizer.apply_gradients``, the same call that trains a
+network, which updates the point in place.
+
+Presets (:func:`make_optimizer`) name the notes' variants, all built from
+``deepgrad.optimizers``:
+
+=========  ==================================================================
+``sgd``      ``SGD(lr)``                      (plain gradient descent; ``gd`` too)
+``momentum`` ``SGD(lr, momentum=0.9)``        (notes: v = gamma v + eta g; w -= v)
+``nesterov`` ``SGD(lr, momentum=0.9, nesterov=True)``  (``nag`` too)
+``adagrad``  ``Adagrad(lr, initial_accumulator_value=0.0, epsilon=1e-8)`` (the notes' AdaGrad
+             starts its sum of squares at 0; Keras's default would be 0.1)
+``rmsprop``  ``RMSprop(lr, rho=0.9, epsilon=1e-8)``
+``adam``     ``Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)``
+=========  ==================================================================
+
+Any other name known to ``deepgrad.optimizers.get`` is built with its defaults and ``lr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import problems as _problems
+
+__all__ = ["Trajectory", "run", "run_many", "make_optimizer", "PRESETS", "preset_names",
+           "count_u_turns"]
+
+#: preset name -> (optimizer class name, keyword arguments besides learning_rate)
+PRESETS = {
+    "sgd": ("SGD", {}),
+    "gd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "nag": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "adagrad": ("Adagrad", {"initial_accumulator_value": 0.0, "epsilon": 1e-8}),
+    "rmsprop": ("RMSprop", {"rho": 0.9, "epsilon": 1e-8}),
+    "adam": ("Adam", {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}),
+}
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def _optimizer_names() -> list[str]:
+    from .. import optimizers
+    registry = getattr(optimizers, "OPTIMIZERS", None)
+    extra = registry.names() if registry is not None and hasattr(registry, "names") else []
+    return sorted(set(PRESETS) | set(extra))
+
+
+def make_optimizer(name: str, learning_rate: float):
+    """Build the optimizer preset ``name`` (see the module docstring) with ``learning_rate``."""
+    from .. import optimizers
+    key = name.lower()
+    if key in PRESETS:
+        cls_name, kwargs = PRESETS[key]
+        return getattr(optimizers, cls_name)(learning_rate=learning_rate, **kwargs)
+    try:
+        opt = optimizers.get(key)
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError(f"unknown optimizer {name!r}; valid optimizers: "
+                         f"{', '.join(_optimizer_names())}") from None
+    opt.learning_rate = learning_rate
+    return opt
+
+
+@dataclass
+class Trajectory:
+    """The path of one optimizer on one problem.
+
+    ``points`` (n+1, 2): the start and the point after each step; ``losses`` (n+1,) the full
+    loss there; ``grad_norms`` (n+1,) the norm of the full gradient there. ``steps_to_tol`` is
+    the first step whose loss is within ``tol`` of the problem's minimum (None if never, or if
+    the problem has no minimum). ``diverged``: a non-finite gradient, point or loss appeared;
+    the path stops at the last finite point.
+    """
+
+    label: str
+    problem: str
+    points: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    steps_to_tol: int | None
+    diverged: bool
+    tol: float | None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """Number of updates made (0 if the start itself was non-finite)."""
+        return len(self.points) - 1
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    def summary(self) -> str:
+        if self.diverged:
+            return f"diverged after {self.steps} steps"
+        reached = ("tol not reached" if self.steps_to_tol is None
+                   else f"tol in {self.steps_to_tol} steps")
+        return f"loss {self.final_loss:.3g}, {reached}"
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (lists of floats)."""
+        return {
+            "label": self.label, "problem": self.problem, "points": self.points.tolist(),
+            "losses": self.losses.tolist(), "grad_norms": self.grad_norms.tolist(),
+            "steps_to_tol": self.steps_to_tol, "diverged": self.diverged, "tol": self.tol,
+            "learning_rate": self.learning_rate, "batch_size": self.batch_size,
+        }
+
+
+def _batches(n, batch_size, shuffle, gen):
+    """Endless stream of index arrays: consecutive chunks of an (optionally shuffled) epoch."""
+    while True:
+        order = gen.permutation(n) if shuffle else np.arange(n)
+        for lo in range(0, n, batch_size):
+            yield order[lo:lo + batch_size]
+
+
+def _finite(*arrays) -> bool:
+    return all(bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def run(problem, optimizer, steps: int, start=None, batch_size: int | None = None,
+        tol: float | None = None, label: str | None = None, learning_rate: float = 0.01,
+        shuffle: bool = False, seed: int = 0) -> Trajectory:
+    """Run ``optimizer`` for ``steps`` updates on ``problem`` from ``start``.
+
+    Args:
+        problem: a :class:`~deepgrad.lab.problems.Problem` or its name.
+        optimizer: an optimizer object (``apply_gradients`` is called on it) or a preset
+            name (built with ``learning_rate``).
+        steps: number of updates (int >= 0).
+        start: the starting point (default: the problem's customary start).
+        batch_size: data problems only: ``None`` = all points (gradient descent), 1 =
+            stochastic, k = mini-batch; one update per batch, batches taken in order
+            (``shuffle=True``: reshuffled each epoch with a generator seeded by ``seed``).
+        tol: convergence tolerance on ``loss - min_value`` (default: the problem's).
+        label: the name shown in legends (default: the preset name or class name).
+
+    Returns:
+        a :class:`Trajectory`. The run stops early at the first non-finite value
+        (``diverged=True``).
+    """
+    from .._validation import check_int
+    problem = _problems.get(problem)
+    steps = check_int(steps, "steps", "lab.run", minimum=0)
+    if isinstance(optimizer, str):
+        label = label or optimizer
+        optimizer = make_optimizer(optimizer, learning_rate)
+    label = label or type(optimizer).__name__
+    tol = problem.tol if tol is None else float(tol)
+    point = np.array(problem.start if start is None else start, dtype=np.float64).reshape(-1)
+    if point.shape != (2,):
+        raise ValueError(f"lab.run: `start` must be 2 numbers, got {start!r}.")
+    if batch_size is not None:
+        if not isinstance(problem, _problems.DataProblem):
+            raise ValueError(f"lab.run: `batch_size` needs a data problem "
+                             f"(sigmoid, sparse, linreg), got {problem.name!r}.")
+        batch_size = check_int(batch_size, "batch_size", "lab.run", minimum=1)
+        batches = _batches(problem.n_points, batch_size, shuffle, np.random.default_rng(seed))
+    else:
+        batches = None
+
+    points, losses, norms = [], [], []
+    diverged = False
+
+    def record(p):
+        with np.errstate(all="ignore"):
+            loss = problem.value(p)
+            g = problem.grad(p)
+        if not _finite(p, loss, g):
+            return False
+        points.append(p.copy())
+        losses.append(loss)
+        norms.append(float(np.linalg.norm(g)))
+        return True
+
+    if not record(point):
+        diverged = True
+    for _ in range(steps if not diverged else 0):
+        idx = next(batches) if batches is not None else None
+        with np.errstate(all="ignore"):
+            g = problem.grad(point, idx)
+        if not _finite(g):
+            diverged = True
+            break
+        optimizer.apply_gradients([(g, point)])
+        if not record(point):
+            diverged = True
+            break
+
+    lr = getattr(optimizer, "learning_rate", None)
+    lr = float(lr) if isinstance(lr, (int, float, np.floating)) else None
+    losses_a = np.asarray(losses, dtype=np.float64)
+    reached = None
+    if problem.min_value is not None and len(losses_a):
+        hit = np.nonzero(losses_a - problem.min_value <= tol)[0]
+        reached = int(hit[0]) if len(hit) else None
+    return Trajectory(label=label, problem=problem.name,
+                      points=np.asarray(points, dtype=np.float64).reshape(-1, 2),
+                      losses=losses_a, grad_norms=np.asarray(norms, dtype=np.float64),
+                      steps_to_tol=reached, diverged=diverged, tol=tol, learning_rate=lr,
+                      batch_size=batch_size)
+
+
+def run_many(problem, optimizers, steps: int, start=None, learning_rate: float = 0.01,
+             **kwargs) -> list[Trajectory]:
+    """Several optimizers side by side from the same start.
+
+    ``optimizers``: a list of preset names, a dict ``{name: learning_rate}``, or a dict
+    ``{label: optimizer_object}``. Other keyword arguments go to :func:`run`.
+    """
+    problem = _problems.get(problem)
+    items = optimizers.items() if isinstance(optimizers, dict) else [(o, learning_rate)
+                                                                     for o in optimizers]
+    out = []
+    for name, spec in items:
+        if isinstance(spec, (int, float)):
+            out.append(run(problem, name, steps, start, learning_rate=float(spec), **kwargs))
+        else:
+            out.append(run(problem, spec, steps, start, label=name, **kwargs))
+    return out
+
+
+def count_u_turns(traj: Trajectory, axis: int | None = None) -> int:
+    """Number of U-turns: sign changes of successive steps ``p_{t+1} - p_t`` along ``axis``
+    (both axes summed when None). Exact zero steps are skipped."""
+    steps = np.diff(traj.points, axis=0)
+    axes = range(2) if axis is None else [axis]
+    total = 0
+    for a in axes:
+        s = np.sign(steps[:, a])
+        s = s[s != 0]
+        total += int(np.count_nonzero(s[1:] != s[:-1]))
+    return total
