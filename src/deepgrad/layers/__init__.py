@@ -1,3 +1,6 @@
 """Layers with Keras's names, arguments and defaults."""
 
 from .base import Layer, Weight
+from .recurrent import GRU, LSTM, RNN, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed
+from .normalization import BatchNormalization, LayerNormalization

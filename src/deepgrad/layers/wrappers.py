@@ -1,0 +1,192 @@
+"""Layer wrappers: Bidirectional (a recurrent layer run both ways) and TimeDistributed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_choice
+from .base import LAYERS, Layer
+from .recurrent import RNN, _check_sequence
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def _layer_config(layer):
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def _layer_from(spec, argname, where):
+    if isinstance(spec, Layer):
+        return spec
+    if isinstance(spec, dict) and "class_name" in spec:
+        cls = LAYERS.lookup(spec["class_name"], argname)
+        return cls.from_config(dict(spec.get("config") or {}))
+    raise TypeError(f"{where}: `{argname}` must be a Layer, got {type(spec).__name__}.")
+
+
+class Bidirectional(Layer):
+    """Runs a recurrent layer forward and a copy of it backward in time and merges the outputs.
+
+    Args:
+        layer: a SimpleRNN, LSTM or GRU (``return_state=False``). Its copy for the backward
+            direction has the opposite ``go_backwards``; with ``return_sequences`` the backward
+            outputs are reversed back so that step t of both directions lines up (as Keras).
+        merge_mode: ``"concat"`` (default, last axis 2*units), ``"sum"``, ``"mul"``, ``"ave"``
+            or None (a list ``[forward_output, backward_output]``).
+        backward_layer: optional explicit layer for the backward direction (same units and
+            ``return_sequences``; its ``go_backwards`` must be the opposite of ``layer``'s).
+
+    Weights: the forward layer's, then the backward layer's (Keras order); params 2x.
+    """
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        where = "Bidirectional"
+        layer = _layer_from(layer, "layer", where)
+        if not isinstance(layer, RNN):
+            raise TypeError(f"{where}: `layer` must be a recurrent layer (SimpleRNN, LSTM, GRU), "
+                            f"got {type(layer).__name__}.")
+        if layer.return_state:
+            raise ValueError(f"{where}: `layer` must have return_state=False (states of the two "
+                             f"directions are not returned by this wrapper), got return_state=True.")
+        self.merge_mode = check_choice(merge_mode, "merge_mode", _MERGE_MODES, where)
+        if backward_layer is None:
+            cfg = layer.get_config()
+            cfg["go_backwards"] = not layer.go_backwards
+            cfg["name"] = "backward_" + layer.name
+            cfg.pop("input_shape", None)
+            backward_layer = type(layer).from_config(cfg)
+        else:
+            backward_layer = _layer_from(backward_layer, "backward_layer", where)
+            if not isinstance(backward_layer, RNN) or backward_layer.return_state:
+                raise ValueError(f"{where}: `backward_layer` must be a recurrent layer with "
+                                 f"return_state=False, got {backward_layer!r}.")
+            if backward_layer.go_backwards == layer.go_backwards:
+                raise ValueError(f"{where}: `backward_layer.go_backwards` must be the opposite of "
+                                 f"`layer.go_backwards`, both are {layer.go_backwards}.")
+            if (backward_layer.return_sequences != layer.return_sequences
+                    or backward_layer.units != layer.units and merge_mode != "concat"):
+                raise ValueError(f"{where}: `backward_layer` must match `layer` in "
+                                 f"return_sequences (and units unless merge_mode='concat').")
+        if "input_shape" not in kwargs and layer._input_shape_arg is not None:
+            kwargs["input_shape"] = layer._input_shape_arg
+        super().__init__(**kwargs)
+        self.forward_layer = layer
+        self.backward_layer = backward_layer
+        self.return_sequences = layer.return_sequences
+        self._cache = None
+
+    def build(self, input_shape):
+        for lay in (self.forward_layer, self.backward_layer):
+            if not lay.built:
+                lay.build(tuple(input_shape))
+        self._weights = self.forward_layer._weights + self.backward_layer._weights
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        fo = self.forward_layer.compute_output_shape(input_shape)
+        bo = self.backward_layer.compute_output_shape(input_shape)
+        if self.merge_mode is None:
+            return [fo, bo]
+        if self.merge_mode == "concat":
+            return fo[:-1] + (fo[-1] + bo[-1],)
+        return fo
+
+    def __call__(self, x, training=False):
+        x = _check_sequence(x, self, self.dtype)
+        self._maybe_build(x)
+        return self.forward(x, training=training)
+
+    def forward(self, x, training=False):
+        yf = self.forward_layer(x, training=training)
+        yb = self.backward_layer(x, training=training)
+        if self.return_sequences:
+            yb = yb[:, ::-1]
+        self._cache = (yf, yb) if training else None
+        m = self.merge_mode
+        if m is None:
+            return [yf, np.ascontiguousarray(yb)]
+        if m == "concat":
+            return np.concatenate([yf, yb], axis=-1)
+        if m == "sum":
+            return yf + yb
+        if m == "mul":
+            return yf * yb
+        return (yf + yb) * 0.5
+
+    def backward(self, grad):
+        if self._cache is None:
+            raise RuntimeError(f"Bidirectional '{self.name}': backward() needs a "
+                               f"forward(x, training=True) first.")
+        yf, yb = self._cache
+        m = self.merge_mode
+        if m is None:
+            gf, gb = grad
+        elif m == "concat":
+            u = yf.shape[-1]
+            gf, gb = grad[..., :u], grad[..., u:]
+        elif m == "sum":
+            gf, gb = grad, grad
+        elif m == "mul":
+            gf, gb = grad * yb, grad * yf
+        else:
+            gf = gb = grad * 0.5
+        if self.return_sequences:
+            gb = gb[:, ::-1]
+        dx = self.forward_layer.backward(np.ascontiguousarray(gf))
+        dx += self.backward_layer.backward(np.ascontiguousarray(gb))
+        return dx
+
+    def reset_states(self):
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(layer=_layer_config(self.forward_layer), merge_mode=self.merge_mode,
+                   backward_layer=_layer_config(self.backward_layer))
+        return cfg
+
+
+class TimeDistributed(Layer):
+    """Applies ``layer`` to every time step: input (batch, timesteps, ...) -> (batch, timesteps, ...).
+
+    The steps are folded into the batch axis, so ``layer`` sees (batch * timesteps, ...) and
+    its weights are shared across steps (their gradients sum over the steps).
+    """
+
+    def __init__(self, layer, **kwargs):
+        self.layer = _layer_from(layer, "layer", "TimeDistributed")
+        super().__init__(**kwargs)
+        self._shape = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"TimeDistributed '{self.name}': input must be at least 3-D "
+                             f"(batch, timesteps, ...), got shape {tuple(input_shape)}.")
+        if not self.layer.built:
+            self.layer.build((None,) + tuple(input_shape[2:]))
+        self._weights = self.layer._weights
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))
+        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+    def forward(self, x, training=False):
+        if x.ndim < 3:
+            raise ValueError(f"TimeDistributed '{self.name}': `inputs` must be at least 3-D "
+                             f"(batch, timesteps, ...), got shape {x.shape}.")
+        B, T = x.shape[:2]
+        self._shape = (B, T)
+        y = self.layer.forward(x.reshape((B * T,) + x.shape[2:]), training=training)
+        return y.reshape((B, T) + y.shape[1:])
+
+    def backward(self, grad):
+        B, T = self._shape
+        dx = self.layer.backward(grad.reshape((B * T,) + grad.shape[2:]))
+        return dx.reshape((B, T) + dx.shape[1:])
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["layer"] = _layer_config(self.layer)
+        return cfg
