@@ -1,0 +1,260 @@
+"""SimpleRNN, LSTM, GRU: float64 gradient checks of every option, shapes, params, errors."""
+
+import numpy as np
+import pytest
+
+from deepgrad import config
+from deepgrad.layers import GRU, LSTM, SimpleRNN
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    old = config.floatx()
+    config.set_floatx("float64")
+    yield
+    config.set_floatx(old)
+
+
+def numgrad(f, a, eps=1e-6):
+    """Central differences of the scalar f() w.r.t. every entry of ``a`` (modified in place)."""
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + eps
+        fp = f()
+        a[i] = old - eps
+        fm = f()
+        a[i] = old
+        g[i] = (fp - fm) / (2 * eps)
+    return g
+
+
+def grad_errors(layer, x, seed=None):
+    """Max |analytic - numeric| for dL/dx and every trainable weight, L = sum(W * outputs).
+
+    ``seed`` re-seeds the global generator before every forward so that dropout masks are
+    the same in each evaluation of L.
+    """
+    rng = np.random.default_rng(0)
+
+    def run():
+        if seed is not None:
+            config.seed_rng(seed)
+        out = layer(x, training=True)
+        return out if isinstance(out, list) else [out]
+
+    outs = run()
+    ws = [rng.normal(size=o.shape) for o in outs]
+
+    def loss():
+        return sum(float((o * w).sum()) for o, w in zip(run(), ws))
+
+    run()
+    gx = layer.backward(ws if len(ws) > 1 else ws[0])
+    errs = {"x": np.abs(gx - numgrad(loss, x)).max()}
+    for w in layer.trainable_weights:
+        errs[w.name] = np.abs(w.grad - numgrad(loss, w.value)).max()
+    return errs
+
+
+X = np.random.default_rng(1).normal(size=(3, 5, 2))
+
+CASES = [
+    (SimpleRNN, {}), (LSTM, {}), (GRU, {}), (GRU, {"reset_after": False}),
+    (SimpleRNN, {"activation": "relu"}), (LSTM, {"activation": "relu"}),
+    (GRU, {"activation": "relu", "recurrent_activation": "tanh"}),
+    (LSTM, {"recurrent_activation": "hard_sigmoid", "activation": "elu"}),
+    (LSTM, {"use_bias": False}), (GRU, {"use_bias": False}),
+]
+OPTIONS = [{}, {"return_sequences": True}, {"go_backwards": True},
+           {"go_backwards": True, "return_sequences": True}, {"return_state": True}]
+
+
+@pytest.mark.parametrize("cls,kw", CASES, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("opt", OPTIONS, ids=str)
+def test_gradients_match_central_differences(cls, kw, opt):
+    errs = grad_errors(cls(4, **kw, **opt), X.copy())
+    assert max(errs.values()) < 1e-7, errs
+
+
+@pytest.mark.parametrize("cls,kw", [(SimpleRNN, {}), (LSTM, {}), (GRU, {}),
+                                    (GRU, {"reset_after": False})])
+def test_gradients_with_dropout_and_recurrent_dropout(cls, kw):
+    layer = cls(4, dropout=0.3, recurrent_dropout=0.4, return_sequences=True, **kw)
+    errs = grad_errors(layer, X.copy(), seed=7)
+    assert max(errs.values()) < 1e-7, errs
+
+
+def test_dropout_masks_are_fixed_over_time_and_scaled():
+    # With dropout the input of every step is x_t * m for ONE mask m per sequence:
+    # a layer fed x * m (m fixed by re-seeding) without dropout gives the same output.
+    layer = SimpleRNN(3, dropout=0.5, return_sequences=True)
+    x = np.ones((4, 6, 2))
+    layer(x)                                              # build first: initializers draw too
+    config.seed_rng(3)
+    y = layer(x, training=True)
+    config.seed_rng(3)
+    m = (config.rng().random((4, 2)) < 0.5) / 0.5        # the draw the layer makes
+    plain = SimpleRNN(3, return_sequences=True)
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(y, plain(x * m[:, None, :]), atol=1e-12)
+    # inference: no dropout
+    np.testing.assert_allclose(layer(x), plain(x), atol=1e-12)
+
+
+@pytest.mark.parametrize("cls,units,expected", [
+    (SimpleRNN, 3, 18),     # 3 * (2 + 3 + 1), the notes' SimpleRNN(3) on (200, 2)
+    (LSTM, 16, 1216),       # 4 * 16 * (2 + 16 + 1), the notes' LSTM(16)
+    (GRU, 16, 960),         # 3 * 16 * (2 + 16 + 2) with reset_after=True
+])
+def test_param_counts_match_keras(cls, units, expected):
+    layer = cls(units)
+    layer(np.zeros((1, 200, 2)))
+    assert layer.count_params() == expected
+
+
+def test_gru_reset_after_false_has_single_bias():
+    layer = GRU(16, reset_after=False)
+    layer(np.zeros((1, 4, 2)))
+    assert layer.count_params() == 912             # 3 * 16 * (2 + 16 + 1)
+    assert [w.name for w in layer.weights] == ["kernel", "recurrent_kernel", "bias"]
+    assert layer.bias.shape == (48,)
+
+
+def test_lstm_weight_layout_and_unit_forget_bias():
+    layer = LSTM(5)
+    layer(np.zeros((1, 3, 2)))
+    assert [w.shape for w in layer.weights] == [(2, 20), (5, 20), (20,)]
+    # bias blocks [i, f, c, o]: the forget block is ones, the others zeros
+    np.testing.assert_array_equal(layer.bias.value, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])
+    no = LSTM(5, unit_forget_bias=False)
+    no(np.zeros((1, 3, 2)))
+    np.testing.assert_array_equal(no.bias.value, np.zeros(20))
+
+
+def test_recurrent_kernel_is_orthogonal_by_default():
+    layer = SimpleRNN(6)
+    layer(np.zeros((1, 2, 3)))
+    r = layer.recurrent_kernel.value
+    np.testing.assert_allclose(r.T @ r, np.eye(6), atol=1e-10)
+
+
+@pytest.mark.parametrize("cls,n_states", [(SimpleRNN, 1), (LSTM, 2), (GRU, 1)])
+def test_output_shapes_and_states(cls, n_states):
+    x = np.random.default_rng(0).normal(size=(4, 7, 3))
+    seq = cls(5, return_sequences=True, return_state=True)
+    out = seq(x)
+    assert len(out) == 1 + n_states
+    assert out[0].shape == (4, 7, 5) and all(s.shape == (4, 5) for s in out[1:])
+    np.testing.assert_allclose(out[0][:, -1], out[1])       # last output is the final h
+    last = cls(5)
+    last(x)
+    last.set_weights(seq.get_weights())
+    np.testing.assert_allclose(last(x), out[1])
+    assert last.compute_output_shape((None, 7, 3)) == (None, 5)
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_go_backwards_equals_forward_layer_on_reversed_input(cls):
+    # Keras: go_backwards returns the outputs in reversed time order, i.e. exactly what the
+    # forward layer gives on x[:, ::-1].
+    x = np.random.default_rng(2).normal(size=(2, 6, 3))
+    back = cls(4, go_backwards=True, return_sequences=True)
+    fwd = cls(4, return_sequences=True)
+    back(x)
+    fwd(x)
+    fwd.set_weights(back.get_weights())
+    np.testing.assert_allclose(back(x), fwd(x[:, ::-1]), atol=1e-12)
+
+
+def test_lstm_matches_a_literal_transcription_of_the_notes_equations():
+    # i, f, o = sigmoid(...), g = tanh(...), c = f c + i g, h = o tanh(c), one step at a time.
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 4, 3))
+    layer = LSTM(3, return_sequences=True)
+    layer(x)
+    K, R, b = (rng.normal(size=w.shape) * 0.5 for w in layer.weights)
+    layer.set_weights([K, R, b])
+    sig = lambda a: 1 / (1 + np.exp(-a))                   # noqa: E731
+    h = c = np.zeros((2, 3))
+    hs = []
+    for t in range(4):
+        a = x[:, t] @ K + h @ R + b
+        i, f, g, o = sig(a[:, :3]), sig(a[:, 3:6]), np.tanh(a[:, 6:9]), sig(a[:, 9:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+    np.testing.assert_allclose(layer(x), np.stack(hs, 1), atol=1e-12)
+
+
+def test_stateful_carries_states_between_batches_until_reset():
+    x = np.random.default_rng(3).normal(size=(2, 8, 3))
+    full = LSTM(4)
+    full(x)
+    st = LSTM(4, stateful=True)
+    st(x[:, :4])
+    st.set_weights(full.get_weights())
+    st.reset_states()
+    st(x[:, :4])
+    # two halves through a stateful layer == the whole sequence at once
+    np.testing.assert_allclose(st(x[:, 4:]), full(x), atol=1e-12)
+    st.reset_states()
+    np.testing.assert_allclose(st(x[:, 4:]), full(x[:, 4:]), atol=1e-12)
+    with pytest.raises(ValueError, match="batch size"):
+        st(x[:1])
+
+
+def test_float32_by_default():
+    config.set_floatx("float32")
+    layer = GRU(3, return_sequences=True)
+    y = layer(np.ones((2, 3, 2)))
+    assert y.dtype == np.float32 and layer.kernel.value.dtype == np.float32
+
+
+def test_config_round_trip():
+    layer = GRU(7, reset_after=False, go_backwards=True, return_sequences=True, dropout=0.1)
+    cfg = layer.get_config()
+    assert cfg["units"] == 7 and cfg["reset_after"] is False and cfg["dropout"] == 0.1
+    assert cfg["recurrent_initializer"] == "orthogonal"
+    clone = GRU.from_config({**cfg, "name": "clone"})
+    assert clone.get_config() == {**cfg, "name": "clone"}
+
+
+# ------------------------------------------------------------------------------ bad input
+def test_input_must_be_3d():
+    with pytest.raises(ValueError, match="3-D"):
+        LSTM(3)(np.zeros((4, 5)))
+
+
+def test_feature_size_change_after_build():
+    layer = GRU(3)
+    layer(np.zeros((1, 5, 2)))
+    with pytest.raises(ValueError, match="2 features"):
+        layer(np.zeros((1, 5, 4)))
+
+
+def test_ragged_sequences_are_rejected():
+    with pytest.raises(ValueError, match="ragged"):
+        SimpleRNN(2)([[[1.0], [2.0]], [[1.0]]])
+
+
+@pytest.mark.parametrize("kw,exc,word", [
+    ({"units": 0}, ValueError, "units"),
+    ({"units": 2.5}, TypeError, "units"),
+    ({"units": 3, "activation": "nope"}, ValueError, "activation"),
+    ({"units": 3, "recurrent_activation": "nope"}, ValueError, "recurrent_activation"),
+    ({"units": 3, "dropout": 1.0}, ValueError, "dropout"),
+    ({"units": 3, "recurrent_dropout": -0.1}, ValueError, "recurrent_dropout"),
+    ({"units": 3, "return_sequences": "yes"}, TypeError, "return_sequences"),
+])
+def test_bad_arguments(kw, exc, word):
+    with pytest.raises(exc, match=word):
+        LSTM(**kw)
+
+
+def test_backward_before_training_forward_raises():
+    layer = SimpleRNN(2)
+    layer(np.zeros((1, 3, 1)))
+    with pytest.raises(RuntimeError, match="training=True"):
+        layer.backward(np.zeros((1, 2)))
