@@ -1,0 +1,418 @@
+"""The optimizer base class: one ``apply_gradients`` for a network's weights and for a 2-D point.
+
+An optimizer is a chain of gradient transformations (:mod:`.transforms`) built on the first
+call, in Keras's order: **clip** (``clipvalue`` | ``clipnorm`` | ``global_clipnorm``) ->
+the algorithm (its update includes ``-learning_rate``) -> **decoupled weight decay**
+(``-learning_rate * weight_decay * w``), then ``param += update`` and ``iterations += 1``.
+Keras applies the decay to the variable before the update step; no update step reads the
+variable, so the two orders give the same step.
+
+Fast path: when the parameters are adjacent C-contiguous views of one buffer, in order (as a
+model's weights are) and so are the gradients, the whole chain runs once on the flat buffer,
+its state slots are one flat buffer each, and a step allocates nothing. Per-variable
+semantics (``clipnorm``, ``exclude_from_weight_decay``) hold through the variable ranges.
+
+Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
+slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
+``optimizer.nonfinite_steps`` is incremented.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from deepgrad._validation import check_float
+
+from . import schedules as _schedules
+from . import transforms as T
+
+_ARG = "grads_and_vars"
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def _flat_span(arrays):
+    """A 1-D view over ``arrays`` if they are adjacent C-contiguous views of one buffer, in order."""
+    if len(arrays) < 2:
+        return None
+    first = arrays[0]
+    base = first.base
+    if not isinstance(base, np.ndarray) or not base.flags.c_contiguous:
+        return None
+    start = pos = _address(first)
+    for a in arrays:
+        if a.base is not base or a.dtype != first.dtype or not a.flags.c_contiguous or _address(a) != pos:
+            return None
+        pos += a.nbytes
+    total = (pos - start) // first.dtype.itemsize
+    return np.ndarray((total,), dtype=first.dtype, buffer=base, offset=start - _address(base))
+
+
+class _Layout:
+    """How the variables map onto the arrays the transforms see (flat groups or one per variable)."""
+
+    def __init__(self, grads, params):
+        self.params, self.grads = list(params), list(grads)
+        self.shapes = [p.shape for p in params]
+        flat_p, flat_g = _flat_span(params), _flat_span(grads)
+        if flat_p is not None and flat_g is not None and flat_p.dtype == flat_g.dtype:
+            sizes = np.cumsum([0] + [p.size for p in params])
+            self.segments = [list(zip(sizes[:-1].tolist(), sizes[1:].tolist()))]
+            self.group_params, self.group_grads = [flat_p], [flat_g]
+        else:
+            self.segments = None
+            self.group_params, self.group_grads = list(params), list(grads)
+        self.params_list = T.ParamList(self.group_params, self.segments)
+        self.flat = self.segments is not None
+
+    def same(self, grads, params):
+        return len(params) == len(self.params) and all(a is b for a, b in zip(params, self.params)) \
+            and all(a is b for a, b in zip(grads, self.grads))
+
+    def compatible(self, other):
+        """Whether state built for ``other``'s groups fits this layout unchanged."""
+        return self.flat == other.flat and [p.shape for p in self.group_params] == \
+            [p.shape for p in other.group_params]
+
+    def variable_views(self, group_arrays):
+        """Per-variable views of arrays shaped like the groups (state slots)."""
+        if not self.flat:
+            return list(group_arrays)
+        flat = group_arrays[0].reshape(-1)
+        return [flat[a:b].reshape(shape) for (a, b), shape in zip(self.segments[0], self.shapes)]
+
+
+class Optimizer:
+    """Base class of the Keras-style optimizers.
+
+    Args (all optimizers):
+        learning_rate: float >= 0, a schedule (:mod:`deepgrad.optimizers.schedules`) or a
+            callable ``step -> float`` evaluated at ``iterations``. ``lr=`` is accepted as an
+            alias (Keras 2, the notes).
+        weight_decay: decoupled decay ``w <- w - learning_rate * weight_decay * w`` each step
+            (every variable unless excluded with :meth:`exclude_from_weight_decay`).
+        clipnorm: per-variable ``g <- g * c / max(||g||, c)``.
+        clipvalue: ``g <- clip(g, -c, c)``.
+        global_clipnorm: ``g <- g * c * min(1/N, 1/c)``, ``N`` the norm of all gradients.
+            At most one of the three clipping options may be set.
+        name: a name for the optimizer.
+        decay: Keras 2's legacy argument: ``learning_rate`` becomes
+            ``InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)``, i.e. the
+            notes' ``lr0 / (1 + decay * step)``.
+
+    Attributes: ``iterations`` (applied steps), ``learning_rate`` (current value; settable to
+    a float), ``nonfinite_steps`` (skipped steps).
+    """
+
+    _default_learning_rate = 0.001
+
+    def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        where = type(self).__name__
+        if "lr" in kwargs:
+            lr = kwargs.pop("lr")
+            if learning_rate is not None:
+                raise ValueError(f"{where}: pass `learning_rate` or its alias `lr`, not both.")
+            learning_rate = lr
+        decay = kwargs.pop("decay", None)
+        if kwargs:
+            raise TypeError(f"{where}: unexpected keyword argument(s) {sorted(kwargs)}.")
+        if learning_rate is None:
+            learning_rate = self._default_learning_rate
+        self._learning_rate = self._check_learning_rate(learning_rate, where)
+        if decay is not None:
+            decay = check_float(decay, "decay", where, low=0.0)
+            if not isinstance(self._learning_rate, float):
+                raise ValueError(f"{where}: `decay` needs a float `learning_rate`, got {self._learning_rate!r}.")
+            if decay > 0:
+                self._learning_rate = _schedules.InverseTimeDecay(self._learning_rate, 1, decay)
+        clips = {k: v for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                   ("global_clipnorm", global_clipnorm)) if v is not None}
+        if len(clips) > 1:
+            raise ValueError(f"{where}: only one of `clipnorm`, `clipvalue`, `global_clipnorm` can be set, "
+                             f"got {sorted(clips)}.")
+        for k, v in clips.items():
+            check_float(v, k, where, low=0.0, low_inclusive=False)
+        self.clipnorm = None if clipnorm is None else float(clipnorm)
+        self.clipvalue = None if clipvalue is None else float(clipvalue)
+        self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
+        self.weight_decay = check_float(weight_decay, "weight_decay", where, low=0.0, allow_none=True)
+        self.name = name or type(self).__name__.lower()
+        self.iterations = 0
+        self.nonfinite_steps = 0
+        self._lr_step = None
+        self._lr_now = None
+        self._exclude_arrays: list = []
+        self._exclude_names: list[str] = []
+        self._transform = None
+        self._state = None
+        self._layout = None
+        self._shapes = None
+        self._pending_state = None
+
+    # ------------------------------------------------------------------ learning rate
+    @staticmethod
+    def _check_learning_rate(value, where):
+        if isinstance(value, _schedules.LearningRateSchedule) or (callable(value) and not isinstance(value, numbers.Real)):
+            return value
+        return check_float(value, "learning_rate", where, low=0.0)
+
+    def _lr_at(self, step):
+        """The learning rate at ``step``, evaluated once per step and checked finite and >= 0."""
+        if step != self._lr_step:
+            lr = self._learning_rate
+            value = float(lr(step)) if callable(lr) else lr
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{type(self).__name__}: the `learning_rate` schedule returned {value!r} "
+                                 f"at step {step}; expected a finite float >= 0.")
+            self._lr_step, self._lr_now = step, value
+        return self._lr_now
+
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate (a schedule is evaluated at ``iterations``)."""
+        return self._lr_at(self.iterations)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if callable(self._learning_rate) and not callable(value):
+            raise TypeError(f"{type(self).__name__}: this optimizer's `learning_rate` is a schedule "
+                            f"({self._learning_rate!r}); it cannot be set to a float.")
+        self._learning_rate = self._check_learning_rate(value, type(self).__name__)
+        self._lr_step = None
+
+    # ------------------------------------------------------------------ transforms
+    def _algorithm(self, learning_rate):
+        """The algorithm's transformation, ending with ``-learning_rate`` (subclasses)."""
+        raise NotImplementedError
+
+    def _build_transform(self, names):
+        parts = []
+        if self.clipvalue is not None:
+            parts.append(T.clip(self.clipvalue))
+        if self.clipnorm is not None:
+            parts.append(T.clip_by_norm(self.clipnorm))
+        if self.global_clipnorm is not None:
+            parts.append(T.clip_by_global_norm(self.global_clipnorm))
+        parts.append(self._algorithm(self._lr_at))
+        if self.weight_decay:
+            decays = [self._decays(i, names[i]) for i in range(len(names))]
+            mask = None if all(decays) else decays.__getitem__
+            parts.append(T.add_decayed_weights(self.weight_decay, self._lr_at, mask))
+        return T.chain(*parts)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exclude variables from ``weight_decay`` (Keras): ``var_list`` holds the arrays
+        themselves; ``var_names`` substrings of the names of variables passed as objects with
+        ``.name`` and ``.value`` (e.g. a layer's ``Weight``). Call before the first step."""
+        if self._transform is not None:
+            raise ValueError(f"{type(self).__name__}: `exclude_from_weight_decay` must be called before "
+                             "the first apply_gradients.")
+        self._exclude_arrays += [(_address(a), a.shape) for a in (var_list or [])]
+        self._exclude_names += list(var_names or [])
+
+    def _decays(self, i, name):
+        p = self._layout.params[i]
+        if (_address(p), p.shape) in self._exclude_arrays:
+            return False
+        return not (name and any(s in name for s in self._exclude_names))
+
+    # ------------------------------------------------------------------ stepping
+    def _unpack(self, grads_and_vars):
+        where = f"{type(self).__name__}.apply_gradients"
+        try:
+            pairs = list(grads_and_vars)
+        except TypeError:
+            raise TypeError(f"{where}: `{_ARG}` must be an iterable of (grad, param) pairs, "
+                            f"got {type(grads_and_vars).__name__}.") from None
+        grads, params, names = [], [], []
+        for i, pair in enumerate(pairs):
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise ValueError(f"{where}: `{_ARG}`[{i}] must be a (grad, param) pair, got {pair!r:.80}.")
+            g, p = pair
+            name = None
+            if not isinstance(p, np.ndarray) and isinstance(getattr(p, "value", None), np.ndarray):
+                name, p = getattr(p, "name", None), p.value
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
+                raise TypeError(f"{where}: `{_ARG}`[{i}] param must be a writeable float NumPy array "
+                                f"(updated in place), got {type(p).__name__} {getattr(p, 'dtype', '')}.")
+            if not isinstance(g, np.ndarray):
+                g = np.asarray(g, dtype=p.dtype)
+            if g.shape != p.shape:
+                raise ValueError(f"{where}: `{_ARG}`[{i}]: gradient shape {g.shape} does not match "
+                                 f"param shape {p.shape}.")
+            grads.append(g)
+            params.append(p)
+            names.append(name)
+        if not params:
+            raise ValueError(f"{where}: `{_ARG}` is empty.")
+        if self._shapes is not None and [p.shape for p in params] != self._shapes:
+            raise ValueError(f"{where}: `{_ARG}` must hold the same variables as the first call: "
+                             f"expected {len(self._shapes)} with shapes {self._shapes}, got {len(params)} "
+                             f"with shapes {[p.shape for p in params]}.")
+        return grads, params, names
+
+    def build(self, params, names=None):
+        """Create the state for ``params`` (arrays, in order): Keras's ``build``."""
+        params = [p.value if not isinstance(p, np.ndarray) and hasattr(p, "value") else p for p in params]
+        self._build(params, params, names or [None] * len(params))
+
+    def _build(self, grads, params, names):
+        self._layout = _Layout(grads, params)
+        self._shapes = [p.shape for p in params]
+        self._transform = self._build_transform(names)
+        self._state = self._transform.init(self._layout.params_list)
+        if self._pending_state is not None:
+            pending, self._pending_state = self._pending_state, None
+            self.set_state(pending)
+
+    def _relayout(self, grads, params):
+        """The same variables arrive in other arrays: keep the state, re-mapped if the grouping changed."""
+        new = _Layout(grads, params)
+        if new.compatible(self._layout):
+            self._layout = new
+            return
+        saved = self.get_state()
+        self._layout = new
+        self._state = self._transform.init(new.params_list)
+        self.set_state(saved)
+
+    def apply_gradients(self, grads_and_vars):
+        """Apply one step: ``param += update(grad)`` in place for each ``(grad, param)`` pair.
+
+        Returns ``iterations`` after the step. Raises ValueError (nothing changed) on shape or
+        count mismatches and on a schedule value that is not finite.
+        """
+        grads, params, names = self._unpack(grads_and_vars)
+        if self._transform is None:
+            self._build(grads, params, names)
+        elif not self._layout.same(grads, params):
+            self._relayout(grads, params)
+        layout = self._layout
+        self._lr_at(self.iterations)
+        if not self._finite(layout.group_grads):
+            self.nonfinite_steps += 1
+            warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self.iterations}; "
+                          f"the step was skipped (nonfinite_steps={self.nonfinite_steps}).",
+                          RuntimeWarning, stacklevel=2)
+            return self.iterations
+        updates, self._state = self._transform.update(layout.group_grads, self._state, layout.params_list)
+        for p, u in zip(layout.group_params, updates):
+            p += u
+        self.iterations += 1
+        return self.iterations
+
+    @staticmethod
+    def _finite(grads):
+        for g in grads:
+            if not math.isfinite(float(np.add.reduce(g, axis=None))) and not np.isfinite(g).all():
+                return False
+        return True
+
+    # ------------------------------------------------------------------ state and config
+    def _state_items(self):
+        """(name, kind, transform state dict, key) for every saved entry of the chain's state."""
+        seen = {}
+        for t, st in zip(self._transform.transforms, self._state):
+            n = seen.get(t.name, 0)
+            seen[t.name] = n + 1
+            prefix = t.name if n == 0 else f"{t.name}_{n}"
+            for key, value in st.items():
+                if not key.startswith("_"):
+                    yield prefix, key, st, value
+
+    def get_state(self) -> dict:
+        """Copies of the state: ``"iterations"``, per-variable slots ``"<transform>/<slot>/<i>"``
+        and scalars ``"<transform>/<name>"``. ``set_state`` of it resumes exactly."""
+        out = {"iterations": np.asarray(self.iterations, dtype=np.int64)}
+        if self._transform is None:
+            return out
+        for prefix, key, _, value in self._state_items():
+            if isinstance(value, list):
+                for i, v in enumerate(self._layout.variable_views(value)):
+                    out[f"{prefix}/{key}/{i}"] = v.copy()
+            else:
+                out[f"{prefix}/{key}"] = np.asarray(value)
+        return out
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict (validated: names and shapes must match).
+
+        Before the optimizer is built (no step yet), the state is kept and applied at build.
+        """
+        where = f"{type(self).__name__}.set_state"
+        if not isinstance(state, dict) or "iterations" not in state:
+            raise ValueError(f"{where}: `state` must be a dict from get_state() with 'iterations', "
+                             f"got {type(state).__name__}.")
+        if self._transform is None:
+            self._pending_state = dict(state)
+            return
+        expected = self.get_state()
+        if set(expected) != set(state):
+            raise ValueError(f"{where}: `state` names do not match this optimizer: missing "
+                             f"{sorted(set(expected) - set(state))}, unexpected {sorted(set(state) - set(expected))}.")
+        for k, v in expected.items():
+            if np.shape(state[k]) != v.shape:
+                raise ValueError(f"{where}: `state`[{k!r}] must have shape {v.shape}, got {np.shape(state[k])}.")
+        for prefix, key, st, value in self._state_items():
+            if isinstance(value, list):
+                for i, v in enumerate(self._layout.variable_views(value)):
+                    v[...] = state[f"{prefix}/{key}/{i}"]
+            else:
+                st[key] = type(value)(np.asarray(state[f"{prefix}/{key}"]).item())
+        self.iterations = int(np.asarray(state["iterations"]))
+        self._lr_step = None
+
+    def _hyper_config(self) -> dict:
+        """The algorithm's own arguments (subclasses)."""
+        return {}
+
+    def get_config(self) -> dict:
+        """JSON-serializable constructor arguments (a schedule as ``{"class_name", "config"}``)."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            lr = _schedules.serialize(lr)
+        elif callable(lr):
+            raise TypeError(f"{type(self).__name__}.get_config: a plain callable `learning_rate` ({lr!r}) "
+                            "cannot be serialized; use a LearningRateSchedule.")
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, **self._hyper_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} learning_rate={self._learning_rate!r} iterations={self.iterations}>"
+
+
+class TransformOptimizer(Optimizer):
+    """Wrap any transformation (e.g. your own ``chain(...)``) in the optimizer API.
+
+    The transformation's updates are added to the parameters, so it must end with the
+    ``-learning_rate`` scaling (e.g. ``transforms.scale_by_learning_rate(0.1)``). The
+    optimizer's own ``learning_rate`` is unused unless passed to the pieces as
+    ``opt._lr_at``; clipping and weight decay arguments are added around it as usual.
+    """
+
+    def __init__(self, transform, **kwargs):
+        if not (hasattr(transform, "init") and hasattr(transform, "update")):
+            raise TypeError(f"TransformOptimizer: `transform` must have init/update, got {type(transform).__name__}.")
+        self.transform = transform
+        super().__init__(**kwargs)
+
+    def _algorithm(self, learning_rate):
+        return self.transform
+
+    def get_config(self):
+        raise TypeError("TransformOptimizer.get_config: a user-defined transformation is not serializable.")

@@ -1,0 +1,573 @@
+"""Composable gradient transformations (in the spirit of optax).
+
+A transformation is an object with two methods::
+
+    state = t.init(params)                              # params: list of arrays
+    updates, state = t.update(updates, state, params)   # updates: list of arrays (the gradients)
+
+``chain(t1, t2, ...)`` feeds the updates of one into the next. The optimizer presets
+(:mod:`deepgrad.optimizers.optimizers`) are thin chains of these pieces, and
+``deepgrad.optimizers.TransformOptimizer(chain(...))`` wraps any chain in the same
+``apply_gradients`` API, which then applies ``param += update``.
+
+Conventions (chosen for speed; they are what lets one step run with no allocation):
+
+- ``update`` never writes into the arrays it receives. It writes its result into output
+  buffers it allocated in ``init`` (state keys starting with ``_`` are such scratch buffers:
+  they are not part of the saved state) and returns them, so the returned arrays are
+  overwritten by the next call.
+- State is a ``dict``: a value is either a list of arrays, one per parameter array ("slots",
+  updated in place), or a Python scalar (e.g. the step ``count``).
+- The returned updates are *added* to the parameters: transformations that end a chain
+  (``scale_by_*`` with a ``learning_rate``, :class:`scale_by_learning_rate`) produce
+  ``-lr * direction``.
+- ``learning_rate`` arguments accept a float or a callable ``step -> float``; transforms that
+  need it count their own steps (state ``count``, the 0-based step of the next update),
+  exactly as the optimizer's ``iterations``.
+- When the optimizer packs several variables into one flat array (its fast path), ``params``
+  carries ``params.segments``: for each array, the ``(start, stop)`` range of each variable, or
+  ``None`` when the array is one variable. Only per-variable operations (``clip_by_norm``,
+  the weight-decay mask) look at it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
+    "add_decayed_weights", "scale_by_momentum", "scale_by_adagrad", "scale_by_rms",
+    "scale_by_adam", "scale_by_nadam", "scale_by_adamax", "scale_by_adadelta",
+    "scale_by_learning_rate", "ParamList",
+]
+
+
+class ParamList(list):
+    """A list of parameter arrays, with ``segments`` (per array: variable ranges or None)."""
+
+    def __init__(self, arrays, segments=None):
+        super().__init__(arrays)
+        self.segments = list(segments) if segments is not None else [None] * len(self)
+
+
+def _segments(params):
+    return getattr(params, "segments", None) or [None] * len(params)
+
+
+def _value(rate, step):
+    """Evaluate a float-or-callable hyperparameter at ``step``."""
+    return float(rate(step)) if callable(rate) else rate
+
+
+def _empty(params):
+    return [np.empty_like(p) for p in params]
+
+
+def _zeros(params):
+    return [np.zeros_like(p) for p in params]
+
+
+class GradientTransformation:
+    """Base class: ``init(params) -> state`` and ``update(updates, state, params) -> (updates, state)``.
+
+    Subclasses set ``name`` (used in state names) and implement both methods; see the module
+    docstring for the buffer conventions.
+    """
+
+    name = "transform"
+
+    def init(self, params):
+        raise NotImplementedError
+
+    def update(self, updates, state, params):
+        raise NotImplementedError
+
+
+class chain(GradientTransformation):
+    """Apply transformations in sequence; the state is a tuple of their states."""
+
+    name = "chain"
+
+    def __init__(self, *transforms):
+        for t in transforms:
+            if not (hasattr(t, "init") and hasattr(t, "update")):
+                raise TypeError(f"chain: every argument must have init/update, got {type(t).__name__}.")
+        self.transforms = tuple(transforms)
+
+    def init(self, params):
+        return tuple(t.init(params) for t in self.transforms)
+
+    def update(self, updates, state, params):
+        new_state = []
+        for t, s in zip(self.transforms, state):
+            updates, s = t.update(updates, s, params)
+            new_state.append(s)
+        return updates, tuple(new_state)
+
+
+# ----------------------------------------------------------------------------- clipping
+class clip(GradientTransformation):
+    """Keras ``clipvalue``: ``g <- clip(g, -max_delta, max_delta)`` elementwise."""
+
+    name = "clip"
+
+    def __init__(self, max_delta: float):
+        self.max_delta = float(max_delta)
+
+    def init(self, params):
+        return {"_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        c = self.max_delta
+        for g, o in zip(updates, state["_out"]):
+            np.clip(g, -c, c, out=o)
+        return state["_out"], state
+
+
+def _sumsq(a):
+    """Sum of squares of a contiguous or strided array (no temporary for contiguous ones)."""
+    if a.flags.c_contiguous:
+        r = a.reshape(-1)
+        return float(np.dot(r, r))
+    return float(np.vdot(a, a))
+
+
+class clip_by_norm(GradientTransformation):
+    """Keras ``clipnorm``, per variable: ``g <- g * c / max(||g||_2, c)``."""
+
+    name = "clip_by_norm"
+
+    def __init__(self, max_norm: float):
+        self.max_norm = float(max_norm)
+
+    def init(self, params):
+        return {"_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        c = self.max_norm
+        for g, o, segs in zip(updates, state["_out"], _segments(params)):
+            if segs is None:
+                n = math.sqrt(_sumsq(g))
+                np.multiply(g, c / max(n, c), out=o)
+            else:
+                gf, of = g.reshape(-1), o.reshape(-1)
+                for a, b in segs:
+                    n = math.sqrt(_sumsq(gf[a:b]))
+                    np.multiply(gf[a:b], c / max(n, c), out=of[a:b])
+        return state["_out"], state
+
+
+class clip_by_global_norm(GradientTransformation):
+    """Keras ``global_clipnorm``: ``N = sqrt(sum_i ||g_i||^2)``; ``g <- g * c * min(1/N, 1/c)``."""
+
+    name = "clip_by_global_norm"
+
+    def __init__(self, max_norm: float):
+        self.max_norm = float(max_norm)
+
+    def init(self, params):
+        return {"_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        c = self.max_norm
+        total = math.sqrt(sum(_sumsq(g) for g in updates))
+        scale = c * min(1.0 / total, 1.0 / c) if total > 0 else 1.0
+        for g, o in zip(updates, state["_out"]):
+            np.multiply(g, scale, out=o)
+        return state["_out"], state
+
+
+# ----------------------------------------------------------------------------- weight decay
+class add_decayed_weights(GradientTransformation):
+    """Keras's decoupled weight decay as an update term: ``u <- u - lr * weight_decay * w``.
+
+    Keras applies ``w <- w - w * weight_decay * lr`` to the variable before the update step;
+    since no update step reads ``w``, adding the same term to the final update is the same
+    step. ``mask(i) -> bool`` says whether variable ``i`` (in order) decays; default all.
+    """
+
+    name = "add_decayed_weights"
+
+    def __init__(self, weight_decay: float, learning_rate=1.0, mask=None):
+        self.weight_decay = weight_decay
+        self.learning_rate = learning_rate
+        self.mask = mask
+
+    def init(self, params):
+        return {"count": 0, "_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        k = -_value(self.learning_rate, state["count"]) * _value(self.weight_decay, state["count"])
+        var = 0
+        for u, p, o, segs in zip(updates, params, state["_out"], _segments(params)):
+            ranges = [(None, None)] if segs is None else segs
+            of, uf, pf = (o, u, p) if segs is None else (o.reshape(-1), u.reshape(-1), p.reshape(-1))
+            for a, b in ranges:
+                if self.mask is None or self.mask(var):
+                    np.multiply(pf[a:b], k, out=of[a:b])
+                    of[a:b] += uf[a:b]
+                else:
+                    of[a:b] = uf[a:b]
+                var += 1
+        state["count"] += 1
+        return state["_out"], state
+
+
+# ----------------------------------------------------------------------------- learning rate
+class scale_by_learning_rate(GradientTransformation):
+    """``u <- -lr(step) * u`` (ends a chain: the result is added to the parameters)."""
+
+    name = "scale_by_learning_rate"
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+    def init(self, params):
+        return {"count": 0, "_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        lr = _value(self.learning_rate, state["count"])
+        for u, o in zip(updates, state["_out"]):
+            np.multiply(u, -lr, out=o)
+        state["count"] += 1
+        return state["_out"], state
+
+
+def _lr_factor(learning_rate, count):
+    """The factor that ends a chain: ``-lr(step)``, or ``1`` (direction only) without a rate."""
+    return 1.0 if learning_rate is None else -_value(learning_rate, count)
+
+
+# ----------------------------------------------------------------------------- algorithms
+class scale_by_momentum(GradientTransformation):
+    """Keras SGD momentum, learning rate inside the buffer, with optional dampening.
+
+    ``v <- mu * v - (1 - dampening) * lr * g``; update ``v`` or, if ``nesterov``,
+    ``mu * v - (1 - dampening) * lr * g`` (with the new ``v``). ``v_0 = 0``. With
+    ``momentum == 0`` the update is ``-lr * g`` and no slot is kept. ``momentum`` may be a
+    float or a callable of the step (e.g. :class:`~deepgrad.optimizers.schedules.SutskeverMomentum`).
+    """
+
+    name = "momentum"
+
+    def __init__(self, learning_rate, momentum=0.0, nesterov=False, dampening=0.0):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.dampening = dampening
+        self._has_slot = callable(momentum) or momentum != 0
+
+    def init(self, params):
+        state = {"count": 0, "_out": _empty(params)}
+        if self._has_slot:
+            state["velocity"] = _zeros(params)
+        if self._has_slot and self.nesterov:
+            state["_tmp"] = _empty(params)
+        return state
+
+    def update(self, updates, state, params):
+        t = state["count"]
+        lr = _value(self.learning_rate, t) * (1.0 - self.dampening)
+        outs = state["_out"]
+        if not self._has_slot:
+            for g, o in zip(updates, outs):
+                np.multiply(g, -lr, out=o)
+        else:
+            mu = _value(self.momentum, t)
+            tmps = state.get("_tmp", outs)
+            for g, v, o, tmp in zip(updates, state["velocity"], outs, tmps):
+                np.multiply(g, -lr, out=o)      # o = -lr*g
+                v *= mu
+                v += o                          # v = mu*v - lr*g
+                if self.nesterov:
+                    np.multiply(v, mu, out=tmp)
+                    o += tmp                    # mu*v_new - lr*g
+            if not self.nesterov:
+                outs = state["velocity"]        # the update is v itself (never written by others)
+        state["count"] = t + 1
+        return outs, state
+
+
+class scale_by_adagrad(GradientTransformation):
+    """Keras Adagrad: ``a <- a + g^2``; ``u = -lr * g / sqrt(a + epsilon)`` (epsilon inside the root).
+
+    ``a_0 = initial_accumulator_value`` (Keras 0.1). Without ``learning_rate`` the output is
+    ``g / sqrt(a + epsilon)``.
+    """
+
+    name = "adagrad"
+
+    def __init__(self, initial_accumulator_value=0.1, epsilon=1e-7, learning_rate=None):
+        self.initial_accumulator_value = initial_accumulator_value
+        self.epsilon = epsilon
+        self.learning_rate = learning_rate
+
+    def init(self, params):
+        return {"count": 0, "accumulator": [np.full_like(p, self.initial_accumulator_value) for p in params],
+                "_out": _empty(params)}
+
+    def update(self, updates, state, params):
+        k = _lr_factor(self.learning_rate, state["count"])
+        for g, a, o in zip(updates, state["accumulator"], state["_out"]):
+            np.multiply(g, g, out=o)
+            a += o                              # a = a + g^2
+            np.add(a, self.epsilon, out=o)
+            np.sqrt(o, out=o)
+            np.divide(g, o, out=o)              # g / sqrt(a + eps)
+            o *= k
+        state["count"] += 1
+        return state["_out"], state
+
+
+class scale_by_rms(GradientTransformation):
+    """Keras RMSprop.
+
+    ``v <- rho*v + (1-rho)*g^2``; centered: ``gbar <- rho*gbar + (1-rho)*g``,
+    ``D = v - gbar^2 + epsilon``, else ``D = v + epsilon``; ``delta = lr * g / sqrt(D)``
+    (epsilon inside the root); with ``momentum > 0``: ``M <- momentum*M + delta``, update
+    ``-M`` (the learning rate sits inside the buffer), else update ``-delta``.
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=None, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
+        self.learning_rate = learning_rate
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+
+    def init(self, params):
+        state = {"count": 0, "velocity": _zeros(params), "_out": _empty(params), "_tmp": _empty(params)}
+        if self.centered:
+            state["average_gradient"] = _zeros(params)
+        if self.momentum > 0:
+            state["momentum"] = _zeros(params)
+        return state
+
+    def update(self, updates, state, params):
+        t = state["count"]
+        lr = 1.0 if self.learning_rate is None else _value(self.learning_rate, t)
+        rho = self.rho
+        avg = state.get("average_gradient", [None] * len(updates))
+        mom = state.get("momentum", [None] * len(updates))
+        outs = state["_out"]
+        for g, v, gbar, mm, o, tmp in zip(updates, state["velocity"], avg, mom, outs, state["_tmp"]):
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - rho
+            v *= rho
+            v += tmp                            # v = rho*v + (1-rho)*g^2
+            if gbar is not None:
+                np.multiply(g, 1.0 - rho, out=tmp)
+                gbar *= rho
+                gbar += tmp                     # gbar = rho*gbar + (1-rho)*g
+                np.multiply(gbar, gbar, out=tmp)
+                np.subtract(v, tmp, out=tmp)
+                tmp += self.epsilon             # D = v - gbar^2 + eps
+            else:
+                np.add(v, self.epsilon, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            np.multiply(g, lr, out=o)
+            o /= tmp                            # delta = lr*g/sqrt(D)
+            if mm is not None:
+                mm *= self.momentum
+                mm += o                         # M = momentum*M + delta
+                np.negative(mm, out=o)
+            else:
+                np.negative(o, out=o)
+        state["count"] = t + 1
+        return outs, state
+
+
+class scale_by_adam(GradientTransformation):
+    """Adam's scaling, Keras form by default.
+
+    ``m <- m + (g - m)(1 - beta_1)``; ``v <- v + (g^2 - v)(1 - beta_2)``; amsgrad:
+    ``vhat <- max(vhat, v)`` replaces ``v`` below. With ``t`` the 1-based step:
+
+    - ``epsilon_placement="keras"``: ``u = -lr * sqrt(1 - beta_2^t)/(1 - beta_1^t) * m / (sqrt(v) + epsilon)``
+      (epsilon added to the *uncorrected* root: torch's form with ``eps / sqrt(1 - beta_2^t)``);
+    - ``"textbook"`` (Kingma & Ba, torch.optim, the notes 002):
+      ``u = -lr * mhat / (sqrt(vhat) + epsilon)``, ``mhat = m/(1-beta_1^t)``, ``vhat = v/(1-beta_2^t)``.
+
+    Without ``learning_rate`` the output is the direction (no ``-lr`` factor).
+    """
+
+    name = "adam"
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, learning_rate=None,
+                 epsilon_placement="keras"):
+        if epsilon_placement not in ("keras", "textbook"):
+            raise ValueError(f"scale_by_adam: `epsilon_placement` must be 'keras' or 'textbook', "
+                             f"got {epsilon_placement!r}.")
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.amsgrad = amsgrad
+        self.learning_rate = learning_rate
+        self.epsilon_placement = epsilon_placement
+
+    def init(self, params):
+        state = {"count": 0, "m": _zeros(params), "v": _zeros(params),
+                 "_out": _empty(params), "_tmp": _empty(params)}
+        if self.amsgrad:
+            state["vhat"] = _zeros(params)
+        return state
+
+    def update(self, updates, state, params):
+        t0 = state["count"]
+        t = t0 + 1
+        b1, b2 = self.beta_1, self.beta_2
+        k = _lr_factor(self.learning_rate, t0)
+        c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+        textbook = self.epsilon_placement == "textbook"
+        vmax = state.get("vhat", [None] * len(updates))
+        for g, m, v, vh, o, tmp in zip(updates, state["m"], state["v"], vmax, state["_out"], state["_tmp"]):
+            np.subtract(g, m, out=tmp)
+            tmp *= 1.0 - b1
+            m += tmp                            # m = m + (g - m)(1 - b1)
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= 1.0 - b2
+            v += tmp                            # v = v + (g^2 - v)(1 - b2)
+            if vh is not None:
+                np.maximum(vh, v, out=vh)
+                v = vh
+            if textbook:
+                np.divide(v, c2, out=tmp)
+                np.sqrt(tmp, out=tmp)
+                tmp += self.epsilon             # sqrt(v/c2) + eps
+                np.divide(m, c1, out=o)
+                o /= tmp
+                o *= k
+            else:
+                np.sqrt(v, out=tmp)
+                tmp += self.epsilon             # sqrt(v) + eps
+                np.divide(m, tmp, out=o)
+                o *= k * math.sqrt(c2) / c1     # alpha_t = lr*sqrt(c2)/c1
+        state["count"] = t
+        return state["_out"], state
+
+
+class scale_by_nadam(GradientTransformation):
+    """Keras Nadam (Dozat 2016, with Keras's momentum cache).
+
+    ``u_t = beta_1 (1 - 0.5 * 0.96^t)``, ``u_{t+1} = beta_1 (1 - 0.5 * 0.96^(t+1))``,
+    ``P_t = P_{t-1} u_t`` (``P_0 = 1``, state ``u_product``); ``m``, ``v`` as Adam;
+    ``mhat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)``;
+    ``vhat = v / (1 - beta_2^t)``; ``u = -lr * mhat / (sqrt(vhat) + epsilon)``.
+    """
+
+    name = "nadam"
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, learning_rate=None):
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.learning_rate = learning_rate
+
+    def init(self, params):
+        return {"count": 0, "u_product": 1.0, "m": _zeros(params), "v": _zeros(params),
+                "_out": _empty(params), "_tmp": _empty(params)}
+
+    def update(self, updates, state, params):
+        t0 = state["count"]
+        t = t0 + 1
+        b1, b2 = self.beta_1, self.beta_2
+        k = _lr_factor(self.learning_rate, t0)
+        u_t = b1 * (1.0 - 0.5 * 0.96 ** t)
+        u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        p_t = state["u_product"] * u_t
+        p_t1 = p_t * u_t1
+        c2 = 1.0 - b2 ** t
+        for g, m, v, o, tmp in zip(updates, state["m"], state["v"], state["_out"], state["_tmp"]):
+            np.subtract(g, m, out=tmp)
+            tmp *= 1.0 - b1
+            m += tmp
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= 1.0 - b2
+            v += tmp
+            np.multiply(m, u_t1 / (1.0 - p_t1), out=o)
+            np.multiply(g, (1.0 - u_t) / (1.0 - p_t), out=tmp)
+            o += tmp                            # mhat
+            np.divide(v, c2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.epsilon                 # sqrt(vhat) + eps
+            o /= tmp
+            o *= k
+        state["u_product"] = p_t
+        state["count"] = t
+        return state["_out"], state
+
+
+class scale_by_adamax(GradientTransformation):
+    """Keras Adamax: ``m <- m + (g - m)(1 - beta_1)``; ``u <- max(beta_2 u, |g|)``;
+    update ``-lr * m / ((1 - beta_1^t)(u + epsilon))``."""
+
+    name = "adamax"
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, learning_rate=None):
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.learning_rate = learning_rate
+
+    def init(self, params):
+        return {"count": 0, "m": _zeros(params), "norm": _zeros(params),
+                "_out": _empty(params), "_tmp": _empty(params)}
+
+    def update(self, updates, state, params):
+        t0 = state["count"]
+        t = t0 + 1
+        b1 = self.beta_1
+        k = _lr_factor(self.learning_rate, t0)
+        for g, m, u, o, tmp in zip(updates, state["m"], state["norm"], state["_out"], state["_tmp"]):
+            np.subtract(g, m, out=tmp)
+            tmp *= 1.0 - b1
+            m += tmp
+            np.abs(g, out=tmp)
+            u *= self.beta_2
+            np.maximum(u, tmp, out=u)           # u = max(beta_2*u, |g|)
+            np.add(u, self.epsilon, out=tmp)
+            tmp *= 1.0 - b1 ** t
+            np.divide(m, tmp, out=o)
+            o *= k
+        state["count"] = t
+        return state["_out"], state
+
+
+class scale_by_adadelta(GradientTransformation):
+    """Adadelta (Zeiler 2012; Keras = torch): ``E_g <- rho E_g + (1-rho) g^2``;
+    ``delta = sqrt(E_d + epsilon) / sqrt(E_g + epsilon) * g``; ``E_d <- rho E_d + (1-rho) delta^2``;
+    update ``-lr * delta``."""
+
+    name = "adadelta"
+
+    def __init__(self, rho=0.95, epsilon=1e-7, learning_rate=None):
+        self.rho, self.epsilon = rho, epsilon
+        self.learning_rate = learning_rate
+
+    def init(self, params):
+        return {"count": 0, "accumulated_grad": _zeros(params), "accumulated_delta": _zeros(params),
+                "_out": _empty(params), "_tmp": _empty(params)}
+
+    def update(self, updates, state, params):
+        t0 = state["count"]
+        rho, eps = self.rho, self.epsilon
+        k = _lr_factor(self.learning_rate, t0)
+        for g, eg, ed, o, tmp in zip(updates, state["accumulated_grad"], state["accumulated_delta"],
+                                     state["_out"], state["_tmp"]):
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - rho
+            eg *= rho
+            eg += tmp                           # E_g
+            np.add(ed, eps, out=o)
+            np.sqrt(o, out=o)
+            o *= g
+            np.add(eg, eps, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            o /= tmp                            # delta
+            np.multiply(o, o, out=tmp)
+            tmp *= 1.0 - rho
+            ed *= rho
+            ed += tmp                           # E_d
+            o *= k
+        state["count"] = t0 + 1
+        return state["_out"], state
