@@ -1,0 +1,169 @@
+"""BatchNormalization and LayerNormalization: formulas, moving statistics, gradients, torch."""
+
+import numpy as np
+import pytest
+import torch
+
+from deepgrad import config
+from deepgrad.layers import BatchNormalization, LayerNormalization
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    old = config.floatx()
+    config.set_floatx("float64")
+    yield
+    config.set_floatx(old)
+
+
+def numgrad(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + eps
+        fp = f()
+        a[i] = old - eps
+        fm = f()
+        a[i] = old
+        g[i] = (fp - fm) / (2 * eps)
+    return g
+
+
+def max_grad_error(layer, x):
+    """Training-mode check of dL/dx, dL/dgamma, dL/dbeta for L = sum(W * y)."""
+    w = np.random.default_rng(0).normal(size=x.shape)
+    loss = lambda: float((layer(x, training=True) * w).sum())   # noqa: E731
+    layer(x, training=True)
+    dx = layer.backward(w)
+    errs = [np.abs(dx - numgrad(loss, x)).max()]
+    errs += [np.abs(p.grad - numgrad(loss, p.value)).max() for p in layer.trainable_weights]
+    return max(errs)
+
+
+X2 = np.random.default_rng(1).normal(size=(6, 4)) * 2 + 1
+X3 = np.random.default_rng(2).normal(size=(3, 5, 4))
+
+
+def _randomize_affine(layer, x):
+    layer(x)
+    rng = np.random.default_rng(9)
+    for p in layer.trainable_weights:
+        p.value[...] = rng.normal(size=p.shape)
+
+
+@pytest.mark.parametrize("x", [X2, X3], ids=["2d", "3d"])
+def test_batchnorm_gradients_in_training_mode(x):
+    layer = BatchNormalization()
+    _randomize_affine(layer, x)
+    assert max_grad_error(layer, x.copy()) < 1e-7
+
+
+@pytest.mark.parametrize("x", [X2, X3], ids=["2d", "3d"])
+def test_layernorm_gradients(x):
+    layer = LayerNormalization()
+    _randomize_affine(layer, x)
+    assert max_grad_error(layer, x.copy()) < 1e-7
+
+
+def test_batchnorm_inference_mode_gradient():
+    layer = BatchNormalization()
+    _randomize_affine(layer, X2)
+    layer.moving_mean.value[...] = [0.1, -0.2, 0.3, 0.0]
+    layer.moving_variance.value[...] = [0.5, 2.0, 1.0, 3.0]
+    layer.trainable = False                 # Keras: a frozen BN runs in inference mode
+    w = np.random.default_rng(0).normal(size=X2.shape)
+    x = X2.copy()
+    layer(x, training=True)
+    dx = layer.backward(w)
+    np.testing.assert_allclose(dx, numgrad(lambda: float((layer(x) * w).sum()), x), atol=1e-7)
+
+
+def test_batchnorm_training_output_and_moving_statistics():
+    layer = BatchNormalization()
+    x = X2
+    y = layer(x, training=True)
+    mu, var = x.mean(0), x.var(0)                   # biased variance, as Keras
+    np.testing.assert_allclose(y, (x - mu) / np.sqrt(var + 1e-3), atol=1e-12)
+    # moving = 0.99 * moving + 0.01 * batch; starts at mean 0, variance 1
+    np.testing.assert_allclose(layer.moving_mean.value, 0.01 * mu, atol=1e-12)
+    np.testing.assert_allclose(layer.moving_variance.value, 0.99 + 0.01 * var, atol=1e-12)
+    # inference uses the moving statistics
+    mm, mv = layer.moving_mean.value, layer.moving_variance.value
+    np.testing.assert_allclose(layer(x), (x - mm) / np.sqrt(mv + 1e-3), atol=1e-12)
+
+
+def test_batchnorm_frozen_does_not_update_moving_statistics():
+    layer = BatchNormalization(trainable=False)
+    layer(X2, training=True)
+    np.testing.assert_array_equal(layer.moving_mean.value, np.zeros(4))
+    np.testing.assert_array_equal(layer.moving_variance.value, np.ones(4))
+
+
+def test_batchnorm_weights_and_param_counts():
+    layer = BatchNormalization()
+    layer(X3)
+    assert [w.name for w in layer.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert layer.count_params() == 16                                  # 4 * features
+    assert sum(w.value.size for w in layer.non_trainable_weights) == 8  # 2 * features
+    assert [w.name for w in layer.trainable_weights] == ["gamma", "beta"]
+    cfg = layer.get_config()
+    assert (cfg["momentum"], cfg["epsilon"], cfg["axis"]) == (0.99, 1e-3, -1)
+
+
+def test_batchnorm_matches_torch_in_training_mode():
+    # torch BatchNorm1d(eps=1e-3) normalizes with the same biased batch variance; its running
+    # variance uses the unbiased one, so only the outputs and gradients are compared.
+    rng = np.random.default_rng(4)
+    layer = BatchNormalization()
+    _randomize_affine(layer, X2)
+    bn = torch.nn.BatchNorm1d(4, eps=1e-3, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(torch.from_numpy(layer.gamma.value))
+        bn.bias.copy_(torch.from_numpy(layer.beta.value))
+    gy = rng.normal(size=X2.shape)
+    y = layer(X2, training=True)
+    dx = layer.backward(gy)
+    xt = torch.tensor(X2, requires_grad=True)
+    yt = bn(xt)
+    yt.backward(torch.from_numpy(gy))
+    np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(layer.gamma.grad, bn.weight.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(layer.beta.grad, bn.bias.grad.numpy(), atol=1e-10)
+
+
+def test_layernorm_matches_torch():
+    layer = LayerNormalization()
+    _randomize_affine(layer, X3)
+    ln = torch.nn.LayerNorm(4, eps=1e-3, dtype=torch.float64)
+    with torch.no_grad():
+        ln.weight.copy_(torch.from_numpy(layer.gamma.value))
+        ln.bias.copy_(torch.from_numpy(layer.beta.value))
+    np.testing.assert_allclose(layer(X3), ln(torch.from_numpy(X3)).detach().numpy(), atol=1e-10)
+
+
+def test_center_and_scale_off():
+    layer = BatchNormalization(center=False, scale=False)
+    layer(X2)
+    assert [w.name for w in layer.weights] == ["moving_mean", "moving_variance"]
+    ln = LayerNormalization(center=False, scale=False)
+    y = ln(X2)
+    np.testing.assert_allclose(y.mean(-1), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kw,exc,word", [
+    ({"momentum": 1.5}, ValueError, "momentum"),
+    ({"epsilon": 0}, ValueError, "epsilon"),
+    ({"center": "yes"}, TypeError, "center"),
+    ({"axis": 1.0}, TypeError, "axis"),
+])
+def test_bad_arguments(kw, exc, word):
+    with pytest.raises(exc, match=word):
+        BatchNormalization(**kw)
+
+
+def test_feature_size_change_raises():
+    layer = BatchNormalization()
+    layer(X2)
+    with pytest.raises(ValueError, match="inputs"):
+        layer(np.zeros((2, 3)))

@@ -1,0 +1,124 @@
+"""Bidirectional and TimeDistributed: merge modes, gradients, weights, errors."""
+
+import numpy as np
+import pytest
+
+from deepgrad import config
+from deepgrad.layers import GRU, LSTM, Bidirectional, LayerNormalization, SimpleRNN, TimeDistributed
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    old = config.floatx()
+    config.set_floatx("float64")
+    yield
+    config.set_floatx(old)
+
+
+def numgrad(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + eps
+        fp = f()
+        a[i] = old - eps
+        fm = f()
+        a[i] = old
+        g[i] = (fp - fm) / (2 * eps)
+    return g
+
+
+def max_grad_error(layer, x):
+    y = layer(x, training=True)
+    w = np.random.default_rng(0).normal(size=np.shape(y))
+    loss = lambda: float((layer(x) * w).sum())   # noqa: E731
+    layer(x, training=True)
+    dx = layer.backward(w)
+    errs = [np.abs(dx - numgrad(loss, x)).max()]
+    errs += [np.abs(p.grad - numgrad(loss, p.value)).max() for p in layer.trainable_weights]
+    return max(errs)
+
+
+X = np.random.default_rng(1).normal(size=(3, 5, 2))
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_gradients(merge_mode, return_sequences):
+    layer = Bidirectional(LSTM(3, return_sequences=return_sequences), merge_mode=merge_mode)
+    assert max_grad_error(layer, X.copy()) < 1e-7
+
+
+@pytest.mark.parametrize("merge_mode,combine", [
+    ("concat", lambda f, b: np.concatenate([f, b], -1)), ("sum", np.add),
+    ("mul", np.multiply), ("ave", lambda f, b: (f + b) / 2)])
+def test_bidirectional_merges_forward_and_time_aligned_backward_outputs(merge_mode, combine):
+    layer = Bidirectional(GRU(3, return_sequences=True), merge_mode=merge_mode)
+    y = layer(X)
+    f = GRU(3, return_sequences=True)
+    b = GRU(3, return_sequences=True)
+    f(X)
+    b(X)
+    f.set_weights(layer.forward_layer.get_weights())
+    b.set_weights(layer.backward_layer.get_weights())
+    # backward direction = forward layer on reversed time, then flipped back to line up
+    np.testing.assert_allclose(y, combine(f(X), b(X[:, ::-1])[:, ::-1]), atol=1e-12)
+
+
+def test_bidirectional_weights_params_and_shapes():
+    layer = Bidirectional(LSTM(16, return_sequences=True), input_shape=(200, 2))
+    y = layer(np.zeros((2, 200, 2)))
+    assert y.shape == (2, 200, 32)
+    assert layer.count_params() == 2 * 1216
+    assert len(layer.weights) == 6
+    assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards
+    assert layer.compute_output_shape((None, 200, 2)) == (None, 200, 32)
+    none = Bidirectional(SimpleRNN(4), merge_mode=None)
+    out = none(np.zeros((2, 5, 3)))
+    assert isinstance(out, list) and [o.shape for o in out] == [(2, 4), (2, 4)]
+
+
+def test_stacked_bidirectional_with_return_sequences():
+    first = Bidirectional(GRU(3, return_sequences=True))
+    second = LSTM(2)
+    h = first(X, training=True)
+    y = second(h, training=True)
+    assert h.shape == (3, 5, 6) and y.shape == (3, 2)
+    dx = first.backward(second.backward(np.ones_like(y)))
+    assert dx.shape == X.shape
+
+
+def test_bidirectional_errors():
+    with pytest.raises(ValueError, match="return_state"):
+        Bidirectional(LSTM(3, return_state=True))
+    with pytest.raises(TypeError, match="layer"):
+        Bidirectional(LayerNormalization())
+    with pytest.raises(ValueError, match="merge_mode"):
+        Bidirectional(LSTM(3), merge_mode="max")
+    with pytest.raises(ValueError, match="go_backwards"):
+        Bidirectional(LSTM(3), backward_layer=LSTM(3))
+    with pytest.raises(ValueError, match="3-D"):
+        Bidirectional(LSTM(3))(np.zeros((2, 3)))
+
+
+def test_bidirectional_explicit_backward_layer():
+    layer = Bidirectional(SimpleRNN(2), backward_layer=SimpleRNN(3, go_backwards=True))
+    assert layer(X).shape == (3, 5)
+
+
+def test_time_distributed_applies_the_layer_at_every_step():
+    inner = LayerNormalization()
+    td = TimeDistributed(inner)
+    rng = np.random.default_rng(3)
+    td(X)
+    inner.gamma.value[...] = rng.normal(size=2)
+    y = td(X)
+    np.testing.assert_allclose(y[:, 2], inner(X[:, 2]), atol=1e-12)
+    assert td.weights == inner.weights
+    assert td.compute_output_shape((None, 5, 2)) == (None, 5, 2)
+    assert max_grad_error(td, X.copy()) < 1e-7
+
+
+def test_time_distributed_needs_3d():
+    with pytest.raises(ValueError, match="3-D"):
+        TimeDistributed(LayerNormalization())(np.zeros((2, 3)))
