@@ -51,8 +51,10 @@ def preset_names() -> list[str]:
 def _optimizer_names() -> list[str]:
     from .. import optimizers
     registry = getattr(optimizers, "OPTIMIZERS", None)
-    extra = registry.names() if registry is not None and hasattr(registry, "names") else []
-    return sorted(set(PRESETS) | set(extra))
+    extra = set(registry.names()) if registry is not None and hasattr(registry, "names") else set()
+    # drop mechanical snake_case twins ("rm_sprop" of "rmsprop")
+    extra = {n for n in extra if "_" not in n or n.replace("_", "") not in extra}
+    return sorted(set(PRESETS) | extra)
 
 
 def make_optimizer(name: str, learning_rate: float):

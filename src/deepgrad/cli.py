@@ -1,0 +1,281 @@
+"""The ``deepgrad`` command.
+
+    deepgrad lab --problem rosenbrock --optimizers sgd,momentum,adam=0.05 --lr 1e-3 --out r.png
+    deepgrad compare --epochs 2 --out runs/compare
+
+Bad input (unknown names, unwritable folders, malformed numbers) prints one line
+``deepgrad: error: ...`` on stderr and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+class UsageError(Exception):
+    """A user mistake: reported in one line, exit status 2."""
+
+
+_LAB_EPILOG = """\
+optimizers (all built from deepgrad.optimizers, the classes that train networks):
+  sgd       SGD(lr)                                plain gradient descent (also: gd)
+  momentum  SGD(lr, momentum=0.9)
+  nesterov  SGD(lr, momentum=0.9, nesterov=True)   (also: nag)
+  adagrad   Adagrad(lr, initial_accumulator_value=0.0, epsilon=1e-8)   as in the notes
+  rmsprop   RMSprop(lr, rho=0.9, epsilon=1e-8)
+  adam      Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+  Give one optimizer its own learning rate with NAME=LR, e.g. --optimizers sgd,adam=0.05
+
+problems:
+{problems}
+
+examples:
+  deepgrad lab --problem sigmoid --optimizers sgd,momentum,nesterov --lr 1 --steps 100 --out sigmoid.png
+  deepgrad lab --problem rosenbrock --optimizers sgd,momentum,nesterov,adagrad,rmsprop,adam \\
+      --lr 1e-3 --optimizers-lr adam=0.05 --steps 500 --out rosenbrock.png --gif --surface3d
+  deepgrad lab --problem sigmoid --batch-size 1 --optimizers sgd --lr 1 --out sgd_stochastic.png
+  deepgrad lab --problem bowl --optimizers sgd,adam --sweep-lr --out bowl.png
+"""
+
+_COMPARE_EPILOG = """\
+runs (the optimizer calls of the notes, in the notes' order):
+{runs}
+
+outputs in DIR: curves.png/.svg (validation loss and accuracy per epoch), results.md
+(final losses, accuracies, seconds per epoch), histories/<run>.json and .csv (written as each
+run finishes; --resume skips finished runs).
+
+examples:
+  deepgrad compare --epochs 2 --out runs/compare                  (about 2 minutes, 2 cores)
+  deepgrad compare --optimizers sgd,adam --epochs 5 --jobs 2 --out runs/two
+  deepgrad compare --full --epochs 35 --jobs 8 --out runs/full    (needs the Fashion-MNIST files)
+  deepgrad compare --scheduler tcp://10.0.0.5:8786 --out runs/dask
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .lab import compare as _compare
+    from .lab import problems as _problems
+    probs = "\n".join(f"  {n:<11}{_problems.get(n).title}" for n in _problems.names())
+    runs = "\n".join(f"  {k:<10}{_compare.call_string(k)}" for k in _compare.NOTES_RUNS)
+    parser = argparse.ArgumentParser(
+        prog="deepgrad",
+        description="deepgrad: deep learning from scratch on NumPy. Watch the optimizers "
+                    "move on 2-D problems (lab) or compare them on the notes' network (compare).")
+    sub = parser.add_subparsers(dest="command", metavar="{lab,compare}")
+
+    lab = sub.add_parser(
+        "lab", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_LAB_EPILOG.format(problems=probs),
+        help="draw optimizer paths on a 2-D problem (contour, 3-D, loss, GIF, LR sweep)",
+        description="Run several optimizers from the same start on a 2-D problem and draw "
+                    "their paths: a contour map (OUT), the loss against step (OUT_loss.png) "
+                    "and, on request, a 3-D surface, an animated GIF and a learning-rate sweep. "
+                    "PNG and SVG are written; a table of the runs is printed.")
+    lab.add_argument("--problem", default="sigmoid", help="problem name (default: sigmoid)")
+    lab.add_argument("--optimizers", default="sgd,momentum,nesterov,adagrad,rmsprop,adam",
+                     help="comma-separated optimizer names, NAME=LR for its own rate")
+    lab.add_argument("--lr", default="0.01", help="learning rate for every optimizer "
+                     "(default 0.01); NAME=LR entries may follow: 1e-3,adam=0.05")
+    lab.add_argument("--optimizers-lr", default="", help="per-optimizer rates, e.g. adam=0.05,rmsprop=0.01")
+    lab.add_argument("--steps", type=int, default=200, help="number of updates (default 200)")
+    lab.add_argument("--start", default=None, help="start point X,Y (default: the problem's "
+                     "usual start); write --start=-5,7 when X is negative")
+    lab.add_argument("--batch-size", type=int, default=None,
+                     help="data problems only: 1 = stochastic, k = mini-batch (default: all points)")
+    lab.add_argument("--tol", type=float, default=None,
+                     help="count steps until loss - minimum <= TOL (default: per problem)")
+    lab.add_argument("--out", default="lab.png", help="contour map file (.png; .svg beside it)")
+    lab.add_argument("--gif", action="store_true", help="also write OUT.gif, the paths growing")
+    lab.add_argument("--surface3d", action="store_true", help="also write OUT_3d.png")
+    lab.add_argument("--sweep-lr", action="store_true",
+                     help="also sweep the learning rate 1e-4..1 and refine (OUT_sweep.png)")
+    lab.add_argument("--jobs", type=int, default=1, help="parallel processes for the sweep")
+
+    cmp_ = sub.add_parser(
+        "compare", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_COMPARE_EPILOG.format(runs=runs),
+        help="train the notes' MLP on Fashion-MNIST with each optimizer of the notes",
+        description="Train the notes' MLP (784-512-512-10, relu, dropout 0.2, softmax, batch "
+                    "128) on Fashion-MNIST once per optimizer call of the notes, and write a "
+                    "figure, a Markdown table and each run's History.")
+    cmp_.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    cmp_.add_argument("--epochs", type=int, default=2, help="epochs per run (default 2; the notes: 35)")
+    cmp_.add_argument("--optimizers", default=",".join(_compare.NOTES_RUNS),
+                      help="comma-separated runs (default: all, listed below)")
+    cmp_.add_argument("--full", action="store_true",
+                      help="use the full Fashion-MNIST (60000/10000) instead of the embedded subset")
+    cmp_.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default 1)")
+    cmp_.add_argument("--scheduler", default=None, metavar="ADDR",
+                      help="run on a Dask cluster, e.g. tcp://host:8786")
+    cmp_.add_argument("--resume", action="store_true", help="skip runs already finished in DIR")
+    cmp_.add_argument("--seed", type=int, default=0, help="seed of every run (default 0)")
+    cmp_.add_argument("--train-samples", type=int, default=None,
+                      help="use only the first N training images (quick tries)")
+    cmp_.add_argument("--val-samples", type=int, default=None,
+                      help="use only the first N validation images")
+    return parser
+
+
+def _split(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _float(text: str, what: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise UsageError(f"{what} must be a positive number, got {text!r}")
+    return v
+
+
+def _lab_rates(args) -> dict:
+    """{optimizer name: learning rate} from --optimizers, --lr and --optimizers-lr."""
+    from .lab import runs as _runs
+    lr_parts = _split(args.lr)
+    default = 0.01
+    overrides = {}
+    for part in lr_parts + _split(args.optimizers_lr):
+        if "=" in part:
+            name, val = part.split("=", 1)
+            overrides[name.strip().lower()] = _float(val, f"the learning rate of {name.strip()!r}")
+        else:
+            default = _float(part, "--lr")
+    rates = {}
+    for part in _split(args.optimizers):
+        name, _, val = part.partition("=")
+        name = name.strip().lower()
+        try:
+            _runs.make_optimizer(name, 0.01)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        rates[name] = _float(val, f"the learning rate of {name!r}") if val else \
+            overrides.get(name, default)
+    if not rates:
+        raise UsageError("--optimizers is empty; give at least one name, e.g. sgd,adam")
+    unknown = set(overrides) - set(rates)
+    if unknown:
+        raise UsageError(f"learning rate given for {', '.join(sorted(unknown))}, which is not "
+                         f"in --optimizers ({', '.join(rates)})")
+    return rates
+
+
+def _start(text, problem):
+    if text is None:
+        return None
+    parts = _split(text)
+    if len(parts) != 2:
+        raise UsageError(f"--start must be two numbers X,Y, got {text!r}")
+    try:
+        return (float(parts[0]), float(parts[1]))
+    except ValueError:
+        raise UsageError(f"--start must be two numbers X,Y, got {text!r}") from None
+
+
+def _cmd_lab(args, out=print) -> int:
+    from .lab import animation, plots, problems, runs, sweep
+    from .lab.compare import check_writable
+    try:
+        problem = problems.get(args.problem)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    rates = _lab_rates(args)
+    start = _start(args.start, problem)
+    if args.steps < 0:
+        raise UsageError(f"--steps must be >= 0, got {args.steps}")
+    if args.batch_size is not None:
+        if not isinstance(problem, problems.DataProblem):
+            raise UsageError(f"--batch-size needs a data problem (sigmoid, sparse, linreg), "
+                             f"got {problem.name!r}")
+        if args.batch_size < 1:
+            raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
+    dest = Path(args.out)
+    if dest.suffix.lower() not in (".png", ".svg"):
+        dest = dest.with_suffix(".png")
+    try:
+        check_writable(dest.parent if str(dest.parent) else Path("."))
+    except PermissionError as e:
+        raise UsageError(str(e)) from None
+    paths = runs.run_many(problem, rates, args.steps, start, batch_size=args.batch_size,
+                          tol=args.tol)
+    stem = dest.with_suffix("")
+    written = plots.save_contour(problem, paths, dest)
+    written += plots.save_loss_curves(paths, f"{stem}_loss.png", problem=problem)
+    if args.surface3d:
+        written += plots.save_surface3d(problem, paths, f"{stem}_3d.png")
+    if args.gif:
+        written.append(animation.save_gif(problem, paths, f"{stem}.gif"))
+    p0 = problem.start if start is None else start
+    out(f"{problem.name}: {problem.title}; start ({p0[0]:g}, {p0[1]:g}), {args.steps} steps"
+        + (f", batch size {args.batch_size}" if args.batch_size else ""))
+    out(f"{'optimizer':<10} {'lr':>8} {'final loss':>12} {'steps to tol':>13}  note")
+    for t in paths:
+        note = "diverged" if t.diverged else ""
+        reached = "-" if t.steps_to_tol is None else str(t.steps_to_tol)
+        out(f"{t.label:<10} {t.learning_rate:>8g} {t.final_loss:>12.4g} {reached:>13}  {note}")
+    if args.sweep_lr:
+        pts = sweep.lr_sweep(problem, list(rates), steps=args.steps, start=start,
+                             batch_size=args.batch_size, jobs=args.jobs)
+        written += sweep.save_sweep(pts, f"{stem}_sweep.png", problem=problem, steps=args.steps)
+        out(sweep.sweep_table(pts))
+    out("wrote " + ", ".join(written))
+    return 0
+
+
+def _cmd_compare(args, out=print) -> int:
+    from .lab import compare
+    keys = [k.lower() for k in _split(args.optimizers)]
+    bad = [k for k in keys if k not in compare.NOTES_RUNS]
+    if bad or not keys:
+        raise UsageError(f"unknown optimizer run {(bad or [''])[0]!r}; valid runs: "
+                         f"{', '.join(compare.NOTES_RUNS)}")
+    for name in ("epochs", "jobs"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    try:
+        compare.check_writable(args.out)
+    except PermissionError as e:
+        raise UsageError(str(e)) from None
+    try:
+        compare.load_arrays(args.full, args.train_samples, args.val_samples)
+    except FileNotFoundError as e:
+        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
+    compare.compare(args.out, keys, epochs=args.epochs, full=args.full, jobs=args.jobs,
+                    scheduler=args.scheduler, resume=args.resume, seed=args.seed,
+                    n_train=args.train_samples, n_val=args.val_samples, progress=out)
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``deepgrad`` console script; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse printed its message (or --help)
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "lab":
+            return _cmd_lab(args)
+        return _cmd_compare(args)
+    except UsageError as e:
+        print(f"deepgrad: error: {e}", file=sys.stderr)
+        return 2
+    except (PermissionError, FileNotFoundError) as e:
+        print(f"deepgrad: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("deepgrad: interrupted; finished runs are kept (use --resume)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
