@@ -2,6 +2,7 @@
 
 from ..config import seed_rng as _seed_rng
 from .data import to_categorical
+from .timeseries import sliding_windows, timeseries_dataset_from_array
 
 
 def set_random_seed(seed: int) -> None:
