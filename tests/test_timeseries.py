@@ -29,7 +29,7 @@ def test_targets_shifted_for_a_horizon():
     data = np.arange(12.0)
     x, y = timeseries_dataset_from_array(data, data[4 + 2 - 1:], sequence_length=4)
     assert len(x) == 7 == len(y)                 # 12 - 4 - 2 + 1 windows have a target
-    np.testing.assert_array_equal(y[:, 0] - x[:, -1, 0], 2)
+    np.testing.assert_array_equal(y - x[:, -1, 0], 2)
 
 
 def test_sliding_windows():
