@@ -76,6 +76,7 @@ class RNN(Layer):
         super().__init__(**kwargs)
         self.states = None
         self._cache = None
+        self.input_grad_norms = None
 
     # ---------------------------------------------------------------- building
     def _bias_shape(self):
@@ -200,6 +201,9 @@ class RNN(Layer):
             dx *= xmask
         if self.go_backwards:
             dx = dx[::-1]
+        # ||dL/dx_t|| for each time step t (over batch and features): how far back the
+        # gradient reaches; read by callbacks.GradientNorms to show vanishing gradients.
+        self.input_grad_norms = np.sqrt(np.einsum("tbf,tbf->t", dx, dx))
         return np.ascontiguousarray(dx.transpose(1, 0, 2))
 
     def _bias_grad_input(self, dZ2):
