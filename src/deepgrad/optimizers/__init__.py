@@ -12,7 +12,7 @@ Strings resolve (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...); the notes' legacy s
 from deepgrad.registry import Registry
 
 from . import functional, schedules, transforms
-from .base import Optimizer, TransformOptimizer
+from .base import Optimizer, TransformOptimizer, get_num_threads, set_num_threads
 from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 
 OPTIMIZERS = Registry("optimizer")
@@ -28,7 +28,7 @@ sgd, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta = (
 __all__ = [
     "Optimizer", "TransformOptimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam",
     "Adamax", "Adadelta", "sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adamax",
-    "adadelta", "get", "serialize", "deserialize", "schedules", "transforms", "functional",
+    "adadelta", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
 ]
 
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,8 +31,60 @@ from deepgrad._validation import check_float
 
 from . import schedules as _schedules
 from . import transforms as T
+from .transforms import _sumsq
 
 _ARG = "grads_and_vars"
+
+#: Below this many elements per thread a step runs in the calling thread only.
+MIN_ELEMENTS_PER_THREAD = 1 << 17
+_THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None}
+
+
+def set_num_threads(n: int) -> None:
+    """Threads used by one optimizer step on large flat buffers (default ``min(cpu_count, 4)``).
+
+    NumPy releases the GIL inside its array loops, so the slices of a flat parameter buffer
+    are updated in parallel. ``1`` keeps every step in the calling thread.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"set_num_threads: `n` must be an int >= 1, got {n!r}.")
+    _THREADS["n"] = int(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads set by :func:`set_num_threads`."""
+    return _THREADS["n"]
+
+
+def _pool():
+    n = _THREADS["n"]
+    pool = _THREADS["pool"]
+    if pool is None or pool._max_workers != n - 1:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        pool = _THREADS["pool"] = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="deepgrad-opt")
+    return pool
+
+
+def _slice_state(state, a, b):
+    """The state of a flat group restricted to elements ``[a, b)``: slots as views, scalars copied."""
+    if isinstance(state, tuple):
+        return tuple(_slice_state(s, a, b) for s in state)
+    return {k: [v[0][a:b]] if isinstance(v, list) else v for k, v in state.items()}
+
+
+def _scalar_dicts(state):
+    """The dicts of a (chain) state, in order."""
+    if isinstance(state, tuple):
+        return [d for s in state for d in _scalar_dicts(s)]
+    return [state]
+
+
+def _copy_scalars(src, dst):
+    for ds, dd in zip(_scalar_dicts(src), _scalar_dicts(dst)):
+        for k, v in ds.items():
+            if not isinstance(v, list):
+                dd[k] = v
 
 
 def _address(a):
@@ -155,6 +209,8 @@ class Optimizer:
         self._layout = None
         self._shapes = None
         self._pending_state = None
+        self._parts = None
+        self._parts_key = None
 
     # ------------------------------------------------------------------ learning rate
     @staticmethod
@@ -224,13 +280,8 @@ class Optimizer:
         return not (name and any(s in name for s in self._exclude_names))
 
     # ------------------------------------------------------------------ stepping
-    def _unpack(self, grads_and_vars):
+    def _unpack(self, pairs):
         where = f"{type(self).__name__}.apply_gradients"
-        try:
-            pairs = list(grads_and_vars)
-        except TypeError:
-            raise TypeError(f"{where}: `{_ARG}` must be an iterable of (grad, param) pairs, "
-                            f"got {type(grads_and_vars).__name__}.") from None
         grads, params, names = [], [], []
         for i, pair in enumerate(pairs):
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
@@ -289,31 +340,79 @@ class Optimizer:
         Returns ``iterations`` after the step. Raises ValueError (nothing changed) on shape or
         count mismatches and on a schedule value that is not finite.
         """
-        grads, params, names = self._unpack(grads_and_vars)
+        layout = self._layout
+        try:
+            pairs = grads_and_vars if isinstance(grads_and_vars, (list, tuple)) else list(grads_and_vars)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}.apply_gradients: `{_ARG}` must be an iterable of "
+                            f"(grad, param) pairs, got {type(grads_and_vars).__name__}.") from None
+        if layout is not None and len(pairs) == len(layout.params) and all(
+                type(pr) is tuple and len(pr) == 2 and pr[0] is g and pr[1] is p
+                for pr, g, p in zip(pairs, layout.grads, layout.params)):
+            return self._apply(layout)
+        grads, params, names = self._unpack(pairs)
         if self._transform is None:
             self._build(grads, params, names)
         elif not self._layout.same(grads, params):
             self._relayout(grads, params)
-        layout = self._layout
+        return self._apply(self._layout)
+
+    def _apply(self, layout):
         self._lr_at(self.iterations)
         if not self._finite(layout.group_grads):
             self.nonfinite_steps += 1
             warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self.iterations}; "
                           f"the step was skipped (nonfinite_steps={self.nonfinite_steps}).",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=3)
             return self.iterations
-        updates, self._state = self._transform.update(layout.group_grads, self._state, layout.params_list)
-        for p, u in zip(layout.group_params, updates):
-            p += u
+        self._step(layout)
         self.iterations += 1
         return self.iterations
 
     @staticmethod
     def _finite(grads):
+        """All gradients finite? One BLAS dot per array (a sum of squares that is finite proves
+        it); only if that overflows or is NaN the exact elementwise test runs."""
         for g in grads:
-            if not math.isfinite(float(np.add.reduce(g, axis=None))) and not np.isfinite(g).all():
+            if not math.isfinite(_sumsq(g)) and not np.isfinite(g).all():
                 return False
         return True
+
+    def _partition(self):
+        """Per-thread slices of the flat group (grads, params, param list, state views), or None."""
+        layout, n = self._layout, _THREADS["n"]
+        if not (layout.flat and getattr(self._transform, "elementwise", False)) or n < 2:
+            return None
+        size = layout.group_params[0].size
+        k = min(n, size // MIN_ELEMENTS_PER_THREAD)
+        if k < 2:
+            return None
+        bounds = [(size * i // k) // 16 * 16 for i in range(k)] + [size]
+        g, p = layout.group_grads[0], layout.group_params[0]
+        return [([g[a:b]], p[a:b], T.ParamList([p[a:b]]), _slice_state(self._state, a, b))
+                for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def _run_part(self, part):
+        grads, param, plist, state = part
+        updates, _ = self._transform.update(grads, state, plist)
+        param += updates[0]
+
+    def _step(self, layout):
+        key = (id(self._state), id(layout), _THREADS["n"])
+        if self._parts_key != key:
+            self._parts, self._parts_key = self._partition(), key
+        if self._parts is None:
+            updates, self._state = self._transform.update(layout.group_grads, self._state, layout.params_list)
+            for p, u in zip(layout.group_params, updates):
+                p += u
+            return
+        for part in self._parts:
+            _copy_scalars(self._state, part[3])
+        futures = [_pool().submit(self._run_part, part) for part in self._parts[1:]]
+        self._run_part(self._parts[0])
+        for f in futures:
+            f.result()
+        _copy_scalars(self._parts[0][3], self._state)
 
     # ------------------------------------------------------------------ state and config
     def _state_items(self):

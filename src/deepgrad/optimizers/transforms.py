@@ -24,6 +24,8 @@ Conventions (chosen for speed; they are what lets one step run with no allocatio
 - ``learning_rate`` arguments accept a float or a callable ``step -> float``; transforms that
   need it count their own steps (state ``count``, the 0-based step of the next update),
   exactly as the optimizer's ``iterations``.
+- Transforms flagged ``elementwise`` may be run by the optimizer on slices of the arrays
+  (with state dicts holding views of the slots), one slice per thread.
 - When the optimizer packs several variables into one flat array (its fast path), ``params``
   carries ``params.segments``: for each array, the ``(start, stop)`` range of each variable, or
   ``None`` when the array is one variable. Only per-variable operations (``clip_by_norm``,
@@ -77,6 +79,9 @@ class GradientTransformation:
     """
 
     name = "transform"
+    #: True when the update of each element depends only on that element (and scalars), so
+    #: the optimizer may run it on slices of a flat buffer in parallel. Subclasses opt in.
+    elementwise = False
 
     def init(self, params):
         raise NotImplementedError
@@ -95,6 +100,7 @@ class chain(GradientTransformation):
             if not (hasattr(t, "init") and hasattr(t, "update")):
                 raise TypeError(f"chain: every argument must have init/update, got {type(t).__name__}.")
         self.transforms = tuple(transforms)
+        self.elementwise = all(getattr(t, "elementwise", False) for t in transforms)
 
     def init(self, params):
         return tuple(t.init(params) for t in self.transforms)
@@ -112,6 +118,7 @@ class clip(GradientTransformation):
     """Keras ``clipvalue``: ``g <- clip(g, -max_delta, max_delta)`` elementwise."""
 
     name = "clip"
+    elementwise = True
 
     def __init__(self, max_delta: float):
         self.max_delta = float(max_delta)
@@ -194,6 +201,7 @@ class add_decayed_weights(GradientTransformation):
         self.weight_decay = weight_decay
         self.learning_rate = learning_rate
         self.mask = mask
+        self.elementwise = mask is None
 
     def init(self, params):
         return {"count": 0, "_out": _empty(params)}
@@ -220,6 +228,7 @@ class scale_by_learning_rate(GradientTransformation):
     """``u <- -lr(step) * u`` (ends a chain: the result is added to the parameters)."""
 
     name = "scale_by_learning_rate"
+    elementwise = True
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
@@ -251,6 +260,7 @@ class scale_by_momentum(GradientTransformation):
     """
 
     name = "momentum"
+    elementwise = True
 
     def __init__(self, learning_rate, momentum=0.0, nesterov=False, dampening=0.0):
         self.learning_rate = learning_rate
@@ -298,6 +308,7 @@ class scale_by_adagrad(GradientTransformation):
     """
 
     name = "adagrad"
+    elementwise = True
 
     def __init__(self, initial_accumulator_value=0.1, epsilon=1e-7, learning_rate=None):
         self.initial_accumulator_value = initial_accumulator_value
@@ -331,6 +342,7 @@ class scale_by_rms(GradientTransformation):
     """
 
     name = "rmsprop"
+    elementwise = True
 
     def __init__(self, learning_rate=None, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
         self.learning_rate = learning_rate
@@ -396,6 +408,7 @@ class scale_by_adam(GradientTransformation):
     """
 
     name = "adam"
+    elementwise = True
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, learning_rate=None,
                  epsilon_placement="keras"):
@@ -459,6 +472,7 @@ class scale_by_nadam(GradientTransformation):
     """
 
     name = "nadam"
+    elementwise = True
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, learning_rate=None):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -504,6 +518,7 @@ class scale_by_adamax(GradientTransformation):
     update ``-lr * m / ((1 - beta_1^t)(u + epsilon))``."""
 
     name = "adamax"
+    elementwise = True
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-7, learning_rate=None):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -539,6 +554,7 @@ class scale_by_adadelta(GradientTransformation):
     update ``-lr * delta``."""
 
     name = "adadelta"
+    elementwise = True
 
     def __init__(self, rho=0.95, epsilon=1e-7, learning_rate=None):
         self.rho, self.epsilon = rho, epsilon

@@ -1,0 +1,114 @@
+"""Time one optimizer step on the notes' MLP parameters (669,706 float32) against torch.optim.
+
+deepgrad's parameters and gradients are views into one contiguous buffer each (as a
+Sequential model holds them); torch's are the usual separate tensors, stepped with
+``foreach=True``. Both run in the same process, interleaved, at 1 and 2 threads
+(``deepgrad.optimizers.set_num_threads`` and ``threadpoolctl`` for deepgrad and NumPy's
+BLAS, ``torch.set_num_threads`` for torch).
+
+    .venv/bin/python benchmarks/optimizers.py [--steps 200] [--repeats 5]
+
+Prints a table (median milliseconds per step and the ratio deepgrad/torch; below 1 means
+deepgrad is faster) and writes ``benchmarks/results/optimizers.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from deepgrad import optimizers as O
+
+SHAPES = [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
+
+CASES = {
+    "SGD": (lambda: O.SGD(0.01), lambda p: torch.optim.SGD(p, lr=0.01, foreach=True)),
+    "SGD(momentum=0.9)": (lambda: O.SGD(0.01, momentum=0.9),
+                          lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, foreach=True)),
+    "SGD(nesterov)": (lambda: O.SGD(0.01, momentum=0.9, nesterov=True),
+                      lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True, foreach=True)),
+    "Adagrad": (lambda: O.Adagrad(), lambda p: torch.optim.Adagrad(p, lr=1e-3, foreach=True)),
+    "RMSprop": (lambda: O.RMSprop(), lambda p: torch.optim.RMSprop(p, lr=1e-3, foreach=True)),
+    "Adam": (lambda: O.Adam(), lambda p: torch.optim.Adam(p, lr=1e-3, foreach=True)),
+    "AdamW": (lambda: O.AdamW(), lambda p: torch.optim.AdamW(p, lr=1e-3, foreach=True)),
+    "Nadam": (lambda: O.Nadam(), lambda p: torch.optim.NAdam(p, lr=1e-3, foreach=True)),
+    "Adamax": (lambda: O.Adamax(), lambda p: torch.optim.Adamax(p, lr=1e-3, foreach=True)),
+    "Adadelta": (lambda: O.Adadelta(), lambda p: torch.optim.Adadelta(p, lr=1e-3, foreach=True)),
+}
+
+
+def _deepgrad_setup(rng):
+    sizes = [int(np.prod(s)) for s in SHAPES]
+    offsets = np.cumsum([0] + sizes)
+    pbuf = rng.standard_normal(offsets[-1]).astype(np.float32)
+    gbuf = (rng.standard_normal(offsets[-1]) * 1e-2).astype(np.float32)
+    params = [pbuf[a:b].reshape(s) for a, b, s in zip(offsets[:-1], offsets[1:], SHAPES)]
+    grads = [gbuf[a:b].reshape(s) for a, b, s in zip(offsets[:-1], offsets[1:], SHAPES)]
+    return params, grads
+
+
+def _torch_setup(params, grads):
+    tp = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in params]
+    for t, g in zip(tp, grads):
+        t.grad = torch.from_numpy(g.copy())
+    return tp
+
+
+def _time(step, steps, repeats):
+    step()
+    step()
+    best = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        best.append((time.perf_counter() - t0) / steps)
+    return float(np.median(best)) * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--only", nargs="*", default=None)
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    params, grads = _deepgrad_setup(rng)
+    n = sum(p.size for p in params)
+    rows = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        O.set_num_threads(threads)
+        with threadpool_limits(limits=threads):
+            for name, (make_dg, make_torch) in CASES.items():
+                if args.only and name not in args.only:
+                    continue
+                opt = make_dg()
+                pairs = list(zip(grads, params))
+                tp = _torch_setup(params, grads)
+                topt = make_torch(tp)
+                dg = _time(lambda: opt.apply_gradients(pairs), args.steps, args.repeats)
+                tt = _time(topt.step, args.steps, args.repeats)
+                rows.append({"optimizer": name, "threads": threads, "deepgrad_ms": dg, "torch_ms": tt,
+                             "ratio": dg / tt})
+                print(f"{name:<20} threads={threads}  deepgrad {dg:7.3f} ms  torch {tt:7.3f} ms  "
+                      f"ratio {dg / tt:5.2f}", flush=True)
+    out = {"params": int(n), "dtype": "float32", "steps": args.steps, "repeats": args.repeats,
+           "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+           "numpy": np.__version__, "torch": torch.__version__, "rows": rows}
+    path = os.path.join(os.path.dirname(__file__), "results", "optimizers.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
