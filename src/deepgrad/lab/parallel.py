@@ -68,7 +68,7 @@ def _run_dask(func, tasks, scheduler, done):
         from dask.distributed import Client, as_completed
     except ImportError:
         raise ImportError('the Dask scheduler needs dask.distributed: pip install "deepgrad[dask]"') from None
-    client = Client(scheduler, timeout="10s", set_as_default=False)
+    client = Client(scheduler, timeout="10s")
     try:
         futures = client.map(_indexed, [func] * len(tasks), range(len(tasks)), tasks, pure=False)
         for fut in as_completed(futures):
