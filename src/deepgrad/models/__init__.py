@@ -1,3 +1,4 @@
 """Models: ``Sequential`` and (later) loading saved models."""
 
+from .saving import ModelFileError, load_model
 from .sequential import NotCompiledError, Sequential

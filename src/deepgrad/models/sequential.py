@@ -23,6 +23,7 @@ from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..layers.base import Layer, unique_name
 from ..layers.core import InputLayer
+from .saving import SavingMixin
 from .training import TrainingMixin
 
 
@@ -30,7 +31,7 @@ class NotCompiledError(RuntimeError, ValueError):
     """Raised by fit/evaluate/train_on_batch before ``compile`` (a RuntimeError as in Keras, and a ValueError)."""
 
 
-class Sequential(TrainingMixin):
+class Sequential(TrainingMixin, SavingMixin):
     """A linear stack of layers.
 
     Args:

@@ -1,0 +1,64 @@
+"""Crash-safe file writes.
+
+Every file deepgrad writes (model files, weights, checkpoints, backups, CSV logs) goes through
+:func:`atomic_write`: the bytes go to a temporary file in the *same folder* as the target,
+are flushed and ``fsync``-ed, the temporary file is renamed over the target with
+``os.replace`` (atomic on POSIX and Windows), and the folder itself is ``fsync``-ed so that
+the rename survives a power cut. A crash at any moment leaves either the old file or the new
+one, never a torn one; on an error the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+__all__ = ["atomic_write", "atomic_open"]
+
+
+def _fsync_dir(folder: str) -> None:
+    """Make a rename in ``folder`` durable (no-op where folders cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_open(path):
+    """Open a temporary binary file next to ``path``; on a clean exit it replaces ``path``.
+
+    Usage::
+
+        with atomic_open("model.deepgrad") as f:
+            f.write(data)
+
+    If the block raises, ``path`` is untouched and the temporary file is deleted.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def atomic_write(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename, fsync of the folder)."""
+    with atomic_open(path) as f:
+        f.write(data)
