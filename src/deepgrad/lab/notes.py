@@ -45,7 +45,7 @@ def linreg_first_step(learning_rate=0.01):
     g = p.grad(point)
     before = p.value(point)
     _runs.make_optimizer("sgd", learning_rate).apply_gradients([(g.copy(), point)])
-    return {"grad": tuple(g), "point": tuple(point), "sse_before": before,
+    return {"grad": tuple(map(float, g)), "point": tuple(map(float, point)), "sse_before": before,
             "sse_after": p.value(point)}
 
 
