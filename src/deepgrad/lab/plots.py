@@ -127,7 +127,9 @@ def contour(problem, trajectories, ax=None, title=None, n_levels=20):
     ax.set_ylim(yr)
     ax.set_xlabel(problem.axis_names[0])
     ax.set_ylabel(problem.axis_names[1])
-    ax.set_title(title or f"Optimizer paths on {problem.title}")
+    steps = max((t.steps for t in trajectories), default=0)
+    ax.set_title(title or f"Optimizer paths on {problem.title}\n"
+                          f"{steps} steps from ({start[0]:g}, {start[1]:g})")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2,
               framealpha=0.9)
     return ax
