@@ -1,6 +1,7 @@
 """Layers with Keras's names, arguments and defaults."""
 
 from .base import Layer, Weight
+from .core import Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .activation_layers import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax, Swish
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed

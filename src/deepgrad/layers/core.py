@@ -70,13 +70,13 @@ class Dense(Layer):
                  **kwargs):
         self.units = check_int(units, "units", "Dense", minimum=1)
         self.use_bias = check_bool(use_bias, "use_bias", "Dense")
-        self.activation = activations.get(activation)
+        self.activation = activations.get(activation, "activation")
         from .. import initializers, regularizers  # validate names before any state exists
 
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
+        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
         super().__init__(**kwargs)
         #: When the model fuses this layer's activation into the loss (softmax + cross-entropy),
         #: forward returns the logits z and backward receives dL/dz directly.
@@ -187,7 +187,7 @@ class Dropout(Layer):
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
         if self._u is None or self._u.shape != shape or self._u.dtype != dtype:
             self._u = np.empty(shape, dtype=dtype)
-        self.generator.random(out=self._u)
+        self.generator.random(dtype=dtype, out=self._u)
         keep = np.greater_equal(self._u, self.rate, out=self._u)  # 1.0 keeps, 0.0 drops
         keep *= 1.0 / (1.0 - self.rate)
         self._mask = keep
