@@ -403,6 +403,11 @@ def _compile_model(model, compile_config, opt_state, what):
 def set_optimizer_state(model, state, what):
     """Build the optimizer for the model's weights and restore ``state`` (validated)."""
     try:
+        if set(state) == {"iterations"}:  # saved before the optimizer's first step: nothing built yet
+            if model.optimizer._transform is not None or np.shape(state["iterations"]) != ():
+                raise ValueError("the state holds no slots but the optimizer has some")
+            model.optimizer.iterations = int(state["iterations"])
+            return
         model._pack_weights()
         if model.optimizer._transform is None:
             model.optimizer.build([w.value for w in model.trainable_weights])
