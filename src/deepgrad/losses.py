@@ -145,10 +145,11 @@ def _float_array(a, argname, where, dtype=None):
         arr = np.asarray(a)
     except (ValueError, TypeError) as e:
         raise ValueError(f"{where}: `{argname}` must be a numeric array, got {type(a).__name__} ({e}).") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    kind = arr.dtype.kind
+    if kind not in "fiub":
         raise TypeError(f"{where}: `{argname}` must be a numeric array, got dtype {arr.dtype}.")
     if dtype is None:
-        dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else config.floatx()
+        dtype = arr.dtype if kind == "f" else config.floatx()
     return arr.astype(dtype, copy=False)
 
 
@@ -243,12 +244,12 @@ def _log_softmax_ce(y_true, z, want_grad):
     l = sum_j y_j (lse(z) - z_j) = s log(sum_j exp(z_j - m)) - sum_j y_j (z_j - m),
     m = max_j z_j, s = sum_j y_j;   dl/dz = s softmax(z) - y  (= p - y for one-hot y).
     """
-    m = np.max(z, axis=-1, keepdims=True)
+    m = z.max(axis=-1, keepdims=True)
     g = np.subtract(z, m)
     t = np.einsum("...j,...j->...", y_true, g)
     np.exp(g, out=g)
-    se = np.sum(g, axis=-1, keepdims=True)
-    s = np.sum(y_true, axis=-1)
+    se = g.sum(axis=-1, keepdims=True)
+    s = y_true.sum(axis=-1)
     losses = s * np.log(se[..., 0]) - t
     if not want_grad:
         return losses, None
@@ -372,11 +373,11 @@ class SparseCategoricalCrossentropy(Loss):
             onehot = np.zeros_like(y_pred)
             np.put_along_axis(onehot, labels[..., None], 1.0, axis=-1)
             return _prob_ce(onehot, y_pred, want_grad)
-        m = np.max(y_pred, axis=-1, keepdims=True)
+        m = y_pred.max(axis=-1, keepdims=True)
         g = np.subtract(y_pred, m)
         picked = np.take_along_axis(g, labels[..., None], axis=-1)[..., 0]
         np.exp(g, out=g)
-        se = np.sum(g, axis=-1, keepdims=True)
+        se = g.sum(axis=-1, keepdims=True)
         losses = np.log(se[..., 0]) - picked
         if not want_grad:
             return losses, None
