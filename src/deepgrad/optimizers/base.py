@@ -80,6 +80,15 @@ def _scalar_dicts(state):
     return [state]
 
 
+def _leaves(transform, state):
+    """(transform, state dict) pairs of a possibly nested chain, in order."""
+    if isinstance(transform, T.chain):
+        for t, s in zip(transform.transforms, state):
+            yield from _leaves(t, s)
+    else:
+        yield transform, state
+
+
 def _copy_scalars(src, dst):
     for ds, dd in zip(_scalar_dicts(src), _scalar_dicts(dst)):
         for k, v in ds.items():
@@ -373,9 +382,10 @@ class Optimizer:
     def _finite(grads):
         """All gradients finite? One BLAS dot per array (a sum of squares that is finite proves
         it); only if that overflows or is NaN the exact elementwise test runs."""
-        for g in grads:
-            if not math.isfinite(_sumsq(g)) and not np.isfinite(g).all():
-                return False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for g in grads:
+                if not math.isfinite(_sumsq(g)) and not np.isfinite(g).all():
+                    return False
         return True
 
     def _partition(self):
@@ -418,7 +428,7 @@ class Optimizer:
     def _state_items(self):
         """(name, kind, transform state dict, key) for every saved entry of the chain's state."""
         seen = {}
-        for t, st in zip(self._transform.transforms, self._state):
+        for t, st in _leaves(self._transform, self._state):
             n = seen.get(t.name, 0)
             seen[t.name] = n + 1
             prefix = t.name if n == 0 else f"{t.name}_{n}"

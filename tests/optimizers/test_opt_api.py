@@ -1,0 +1,421 @@
+"""The optimizer API: apply_gradients, names, legacy spellings, config, exact resume, bad input."""
+
+import json
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from deepgrad import optimizers as O
+from deepgrad.optimizers import base as B
+from deepgrad.optimizers import schedules as S
+from deepgrad.optimizers import transforms as T
+
+ALL = [O.SGD, O.Adagrad, O.RMSprop, O.Adam, O.AdamW, O.Nadam, O.Adamax, O.Adadelta]
+SHAPES = [(6, 4), (4,), (4, 3), (3,)]
+
+
+def _model_buffers(seed=0, dtype=np.float64):
+    """Parameters and gradients as adjacent views of one buffer each (a model's layout)."""
+    rng = np.random.default_rng(seed)
+    n = sum(int(np.prod(s)) for s in SHAPES)
+    pbuf, gbuf = rng.standard_normal(n).astype(dtype), np.zeros(n, dtype)
+    views = lambda buf: [buf[a:a + int(np.prod(s))].reshape(s)  # noqa: E731
+                         for a, s in zip(np.cumsum([0] + [int(np.prod(s)) for s in SHAPES]), SHAPES)]
+    return pbuf, views(pbuf), gbuf, views(gbuf)
+
+
+def _train(opt, params, grads, steps, seed=1):
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        for g in grads:
+            g[...] = rng.standard_normal(g.shape)
+        opt.apply_gradients(zip(grads, params))
+
+
+def test_updates_in_place_and_counts_iterations():
+    w = np.array([1.0, -2.0])
+    ref = w
+    opt = O.SGD(learning_rate=0.1)
+    assert opt.apply_gradients([(np.array([1.0, 1.0]), w)]) == 1
+    assert w is ref
+    np.testing.assert_array_equal(w, [0.9, -2.1])  # w - 0.1 * g
+    assert opt.iterations == 1
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_single_point_and_model_buffer_use_the_same_objects(cls):
+    # a 2-vector point (the optimizer lab) and a model's flat views, same step
+    point = np.array([0.5, -1.5])
+    opt = cls(learning_rate=0.1)
+    for _ in range(3):
+        opt.apply_gradients([(2 * point, point)])
+    other = np.array([0.5, -1.5])
+    opt2 = cls(learning_rate=0.1)
+    for _ in range(3):
+        opt2.apply_gradients(zip([2 * other], [other]))
+    np.testing.assert_array_equal(point, other)
+    pbuf, params, gbuf, grads = _model_buffers()
+    opt3 = cls(learning_rate=0.1)
+    _train(opt3, params, grads, 2)
+    assert opt3._layout.flat and len(opt3._layout.group_params) == 1
+    # one flat buffer per slot
+    assert all(len(v) == 1 for st in opt3._state for k, v in st.items() if isinstance(v, list))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_flat_and_separate_paths_agree_bitwise(cls):
+    pbuf, params, gbuf, grads = _model_buffers()
+    sep = [p.copy() for p in params]
+    sep_g = [g.copy() for g in grads]
+    a, b = cls(learning_rate=0.05, clipnorm=1.0), cls(learning_rate=0.05, clipnorm=1.0)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        for g, h in zip(grads, sep_g):
+            g[...] = h[...] = rng.standard_normal(g.shape) * 3
+        a.apply_gradients(zip(grads, params))
+        b.apply_gradients(zip(sep_g, sep))
+    assert a._layout.flat and not b._layout.flat
+    for x, y in zip(params, sep):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_threaded_slices_agree_bitwise(cls, monkeypatch):
+    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    results, previous = [], O.get_num_threads()
+    try:
+        for threads in (1, 3):
+            O.set_num_threads(threads)
+            pbuf, params, gbuf, grads = _model_buffers()
+            opt = cls(learning_rate=0.05, weight_decay=0.01)
+            _train(opt, params, grads, 4)
+            assert (opt._parts is None) == (threads == 1)
+            results.append((pbuf.copy(), opt.get_state()))
+    finally:
+        O.set_num_threads(previous)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for k, v in results[0][1].items():
+        np.testing.assert_array_equal(v, results[1][1][k])
+
+
+def test_no_allocation_per_step():
+    rng = np.random.default_rng(0)
+    n = 200_000
+    pbuf, gbuf = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+    params, grads = [pbuf[:150_000].reshape(300, 500), pbuf[150_000:]], [gbuf[:150_000].reshape(300, 500), gbuf[150_000:]]
+    opt = O.Adam(clipvalue=1.0, weight_decay=0.01)
+    pairs = list(zip(grads, params))
+    opt.apply_gradients(pairs)
+    opt.apply_gradients(pairs)
+    tracemalloc.start()
+    for _ in range(5):
+        opt.apply_gradients(pairs)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.05 * pbuf.nbytes  # a temporary array of the buffer would be 800 kB
+
+
+def test_names_and_aliases():
+    assert isinstance(O.get("sgd"), O.SGD)
+    for name, cls in [("adam", O.Adam), ("rmsprop", O.RMSprop), ("adagrad", O.Adagrad), ("adamw", O.AdamW),
+                      ("nadam", O.Nadam), ("adamax", O.Adamax), ("adadelta", O.Adadelta), ("Adam", O.Adam),
+                      ("RMSprop", O.RMSprop)]:
+        assert type(O.get(name)) is cls
+    opt = O.SGD()
+    assert O.get(opt) is opt
+    with pytest.raises(ValueError, match="Valid names: .*adam.*sgd"):
+        O.get("adamm")
+    with pytest.raises(TypeError, match="optimizer"):
+        O.get(3)
+    # the notes' spellings: keras.optimizers.adam(lr=0.05), SGD(lr=0.05, momentum=0.9)
+    a = O.adam(lr=0.05)
+    assert isinstance(a, O.Adam) and a.learning_rate == 0.05
+    s = O.sgd(lr=0.05, momentum=0.9, nesterov=True)
+    assert s.learning_rate == 0.05 and s.momentum == 0.9 and s.nesterov
+    for alias in ("sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adamax", "adadelta"):
+        assert isinstance(getattr(O, alias)(lr=0.1), O.Optimizer)
+    with pytest.raises(ValueError, match="`lr`"):
+        O.SGD(learning_rate=0.1, lr=0.2)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        O.SGD(momentun=0.9)
+
+
+def test_keras_defaults():
+    assert O.SGD().learning_rate == 0.01 and O.SGD().momentum == 0.0 and not O.SGD().nesterov
+    assert O.Adam().learning_rate == 0.001 and O.Adam().epsilon == 1e-7
+    assert (O.Adam().beta_1, O.Adam().beta_2) == (0.9, 0.999)
+    assert O.Adagrad().initial_accumulator_value == 0.1
+    assert (O.RMSprop().rho, O.RMSprop().epsilon) == (0.9, 1e-7)
+    assert O.AdamW().weight_decay == 0.004
+    assert (O.Adadelta().learning_rate, O.Adadelta().rho) == (0.001, 0.95)
+
+
+def test_legacy_decay_is_inverse_time_decay():
+    opt = O.SGD(lr=0.1, decay=0.5)
+    assert isinstance(opt._learning_rate, S.InverseTimeDecay)
+    w = np.zeros(1)
+    seen = []
+    for _ in range(4):
+        seen.append(opt.learning_rate)
+        opt.apply_gradients([(np.ones(1), w)])
+    # the notes 004: lr = lr0 / (1 + decay * batch)
+    assert seen == pytest.approx([0.1 / (1 + 0.5 * k) for k in range(4)], rel=1e-15)
+    assert w[0] == pytest.approx(-sum(seen), rel=1e-15)
+
+
+def test_learning_rate_property_and_setter():
+    opt = O.Adam(learning_rate=S.ExponentialDecay(1.0, 2, 0.5))
+    w = np.zeros(2)
+    opt.apply_gradients([(np.ones(2), w)])
+    opt.apply_gradients([(np.ones(2), w)])
+    assert opt.learning_rate == pytest.approx(0.5)  # 1 * 0.5 ** (2 / 2)
+    with pytest.raises(TypeError, match="schedule"):
+        opt.learning_rate = 0.1
+    f = O.SGD(learning_rate=0.1)
+    f.learning_rate = 0.02
+    assert f.learning_rate == 0.02
+    with pytest.raises(ValueError, match="learning_rate"):
+        f.learning_rate = -1.0
+    g = O.SGD(learning_rate=lambda step: 0.1 * (step + 1))
+    assert g.learning_rate == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_config_round_trip_through_json(cls):
+    opt = cls(learning_rate=S.CosineDecayRestarts(0.1, 5), clipnorm=2.0)
+    cfg = json.loads(json.dumps(O.serialize(opt)))
+    back = O.deserialize(cfg)
+    assert type(back) is cls and back.get_config() == opt.get_config()
+    assert isinstance(back._learning_rate, S.CosineDecayRestarts)
+    assert cls.from_config(opt.get_config()).get_config() == opt.get_config()
+
+
+def test_sgd_momentum_schedule_serializes():
+    opt = O.SGD(0.1, momentum=S.SutskeverMomentum(0.95))
+    back = O.deserialize(json.loads(json.dumps(O.serialize(opt))))
+    assert isinstance(back.momentum, S.SutskeverMomentum) and back.momentum.max_momentum == 0.95
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_state_resume_is_exact(cls):
+    # 20 steps straight == 10 steps, save config + state (through JSON), rebuild, 10 more steps
+    pbuf, params, gbuf, grads = _model_buffers()
+    start = pbuf.copy()
+    opt = cls(learning_rate=S.ExponentialDecay(0.05, 3, 0.9))
+    rng = np.random.default_rng(5)
+    seq = [[rng.standard_normal(s) for s in SHAPES] for _ in range(20)]
+
+    def run(o, steps):
+        for gs in steps:
+            for g, v in zip(grads, gs):
+                g[...] = v
+            o.apply_gradients(zip(grads, params))
+    run(opt, seq)
+    straight = pbuf.copy()
+
+    pbuf[...] = start
+    first = cls.from_config(opt.get_config())
+    run(first, seq[:10])
+    saved = json.dumps({k: v.tolist() for k, v in first.get_state().items()})
+    cfg = json.dumps(O.serialize(first))
+    resumed = O.deserialize(json.loads(cfg))
+    resumed.set_state({k: np.asarray(v) for k, v in json.loads(saved).items()})  # before build: pending
+    run(resumed, seq[10:])
+    assert resumed.iterations == 20
+    np.testing.assert_array_equal(pbuf, straight)
+
+
+def test_state_names_and_validation():
+    w = [np.zeros((2, 3)), np.zeros(3)]
+    opt = O.Adam(amsgrad=True)
+    opt.apply_gradients(zip([np.ones((2, 3)), np.ones(3)], w))
+    st = opt.get_state()
+    assert set(st) == {"iterations", "adam/count", "adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1",
+                       "adam/vhat/0", "adam/vhat/1"}
+    assert int(st["iterations"]) == 1 and st["adam/m/0"].shape == (2, 3)
+    np.testing.assert_allclose(st["adam/m/0"], 0.1)  # m = 0 + (1 - 0) * 0.1
+    bad = dict(st)
+    bad["adam/m/0"] = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"adam/m/0.*\(2, 3\)"):
+        opt.set_state(bad)
+    missing = dict(st)
+    del missing["adam/v/1"]
+    with pytest.raises(ValueError, match="missing"):
+        opt.set_state(missing)
+    with pytest.raises(ValueError, match="iterations"):
+        opt.set_state({})
+    assert opt.get_state()["adam/m/0"] is not opt.get_state()["adam/m/0"]  # copies
+
+
+def test_layout_change_keeps_the_state():
+    # 3 steps on the flat buffer, then the same variables arrive as separate arrays: the state
+    # moves along, and the 4th step equals the 4th step of an optimizer that stayed flat.
+    pbuf, params, gbuf, grads = _model_buffers()
+    moved = O.Adam(0.01)
+    _train(moved, params, grads, 3)
+    sep, sep_g = [p.copy() for p in params], [np.ones_like(p) for p in params]
+    moved.apply_gradients(zip(sep_g, sep))
+    assert not moved._layout.flat and moved.iterations == 4
+    pbuf2, params2, gbuf2, grads2 = _model_buffers()
+    stayed = O.Adam(0.01)
+    _train(stayed, params2, grads2, 3)
+    gbuf2[...] = 1.0
+    stayed.apply_gradients(zip(grads2, params2))
+    for x, y in zip(sep, params2):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_weight_objects_and_exclusion_from_weight_decay():
+    class W:  # a layer Weight: .name and .value
+        def __init__(self, name, value):
+            self.name, self.value = name, value
+    k, b, c = W("dense/kernel", np.ones(3)), W("dense/bias", np.ones(2)), np.ones(2)
+    opt = O.SGD(learning_rate=0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_list=[c], var_names=["bias"])
+    opt.apply_gradients([(np.zeros(3), k), (np.zeros(2), b), (np.zeros(2), c)])
+    np.testing.assert_allclose(k.value, 1 - 0.1 * 0.5)  # w - w * wd * lr
+    np.testing.assert_array_equal(b.value, 1.0)
+    np.testing.assert_array_equal(c, 1.0)
+    with pytest.raises(ValueError, match="before"):
+        opt.exclude_from_weight_decay(var_names=["kernel"])
+
+
+def test_exclusion_on_the_flat_path():
+    pbuf, params, gbuf, grads = _model_buffers()
+    before = [p.copy() for p in params]
+    opt = O.Adam(learning_rate=0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_list=[params[1], params[3]])
+    opt.apply_gradients(zip(grads, params))  # zero gradients: Adam's step is 0, only decay moves w
+    assert opt._layout.flat
+    np.testing.assert_allclose(params[0], before[0] * (1 - 0.05))
+    np.testing.assert_array_equal(params[1], before[1])
+    np.testing.assert_allclose(params[2], before[2] * (1 - 0.05))
+    np.testing.assert_array_equal(params[3], before[3])
+
+
+def test_user_chain_wrapped_in_the_optimizer_api():
+    pbuf, params, gbuf, grads = _model_buffers()
+    pbuf2, params2, gbuf2, grads2 = _model_buffers()
+    mine = O.TransformOptimizer(T.chain(T.clip(1.0), T.scale_by_adam(epsilon=1e-7), T.scale_by_learning_rate(0.01)))
+    preset = O.Adam(0.01, clipvalue=1.0)
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        for g, h in zip(grads, grads2):
+            g[...] = h[...] = rng.standard_normal(g.shape) * 3
+        mine.apply_gradients(zip(grads, params))
+        preset.apply_gradients(zip(grads2, params2))
+    np.testing.assert_allclose(pbuf, pbuf2, rtol=1e-12)
+    assert "scale_by_learning_rate/count" in mine.get_state()
+    with pytest.raises(TypeError, match="init/update"):
+        O.TransformOptimizer(object())
+    with pytest.raises(TypeError, match="serializable"):
+        mine.get_config()
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_nonfinite_gradient_skips_the_step(cls):
+    pbuf, params, gbuf, grads = _model_buffers()
+    opt = cls(learning_rate=0.1)
+    _train(opt, params, grads, 2)
+    before_p, before_s = pbuf.copy(), opt.get_state()
+    for bad in (np.nan, np.inf, -np.inf):
+        grads[2][1, 1] = bad
+        with pytest.warns(RuntimeWarning, match="non-finite gradient"):
+            opt.apply_gradients(zip(grads, params))
+        np.testing.assert_array_equal(pbuf, before_p)
+        after = opt.get_state()
+        assert all(np.array_equal(after[k], before_s[k]) for k in before_s)
+    assert opt.iterations == 2 and opt.nonfinite_steps == 3
+
+
+def test_huge_finite_gradient_is_applied():
+    # its square overflows the cheap check (a dot product); the exact test then accepts it
+    w = np.zeros(2)
+    opt = O.SGD(learning_rate=1e-200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.apply_gradients([(np.array([1e200, 1.0]), w)])
+    assert opt.iterations == 1 and w[0] == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"learning_rate": -0.1}, "learning_rate"),
+    ({"learning_rate": float("nan")}, "learning_rate"),
+    ({"learning_rate": "fast"}, "learning_rate"),
+    ({"clipnorm": 1.0, "clipvalue": 1.0}, "only one of"),
+    ({"clipnorm": 1.0, "global_clipnorm": 1.0}, "only one of"),
+    ({"clipnorm": 0.0}, "clipnorm"),
+    ({"clipvalue": -1.0}, "clipvalue"),
+    ({"weight_decay": -0.1}, "weight_decay"),
+    ({"decay": -0.1}, "decay"),
+])
+@pytest.mark.parametrize("cls", ALL)
+def test_bad_common_arguments(cls, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls,kwargs,match", [
+    (O.SGD, {"momentum": 1.0}, "momentum"), (O.SGD, {"momentum": -0.1}, "momentum"),
+    (O.SGD, {"dampening": 1.0}, "dampening"), (O.SGD, {"nesterov": 1}, "nesterov"),
+    (O.RMSprop, {"rho": 1.0}, "rho"), (O.RMSprop, {"momentum": 1.5}, "momentum"),
+    (O.RMSprop, {"epsilon": 0.0}, "epsilon"), (O.Adadelta, {"rho": -0.5}, "rho"),
+    (O.Adam, {"beta_1": 1.0}, "beta_1"), (O.Adam, {"beta_2": -0.1}, "beta_2"),
+    (O.Adam, {"epsilon": 0.0}, "epsilon"), (O.Adam, {"epsilon": -1e-7}, "epsilon"),
+    (O.AdamW, {"beta_1": 1.2}, "beta_1"), (O.AdamW, {"weight_decay": None}, "weight_decay"),
+    (O.Nadam, {"beta_2": 1.0}, "beta_2"), (O.Adamax, {"beta_1": -0.01}, "beta_1"),
+    (O.Adagrad, {"epsilon": 0.0}, "epsilon"), (O.Adagrad, {"initial_accumulator_value": -1.0},
+                                               "initial_accumulator_value"),
+])
+def test_bad_algorithm_arguments(cls, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        cls(**kwargs)
+
+
+def test_schedule_returning_nonfinite_raises_before_any_change():
+    w = np.ones(3)
+    opt = O.Adam(learning_rate=lambda step: float("nan") if step == 1 else 0.1)
+    opt.apply_gradients([(np.ones(3), w)])
+    before, state = w.copy(), opt.get_state()
+    with pytest.raises(ValueError, match="schedule returned nan at step 1"):
+        opt.apply_gradients([(np.ones(3), w)])
+    np.testing.assert_array_equal(w, before)
+    assert opt.iterations == 1 and all(np.array_equal(opt.get_state()[k], state[k]) for k in state)
+    m = O.SGD(0.1, momentum=lambda step: 1.5)
+    with pytest.raises(ValueError, match="momentum"):
+        m.apply_gradients([(np.ones(3), w)])
+
+
+def test_mismatched_grads_and_params():
+    w = [np.zeros((2, 2)), np.zeros(3)]
+    opt = O.Adam()
+    with pytest.raises(ValueError, match=r"grads_and_vars.*\(3,\).*\(2, 2\)"):
+        opt.apply_gradients([(np.zeros(3), w[0])])
+    assert opt.iterations == 0 and opt._transform is None
+    opt.apply_gradients(zip([np.ones((2, 2)), np.ones(3)], w))
+    before = [x.copy() for x in w]
+    with pytest.raises(ValueError, match="grads_and_vars.*same variables"):
+        opt.apply_gradients(zip([np.ones((2, 2))], w[:1]))
+    with pytest.raises(ValueError, match="grads_and_vars.*same variables"):
+        opt.apply_gradients(zip([np.ones(3), np.ones((2, 2))], [w[1], w[0]]))
+    with pytest.raises(ValueError, match="grads_and_vars.*does not match"):
+        opt.apply_gradients(zip([np.ones((2, 2)), np.ones(4)], w))
+    with pytest.raises(TypeError, match="grads_and_vars"):
+        opt.apply_gradients(5)
+    with pytest.raises(TypeError, match="writeable float NumPy array"):
+        opt.apply_gradients([(np.ones(3), [0.0, 0.0, 0.0])])
+    with pytest.raises(ValueError, match="pair"):
+        opt.apply_gradients([np.ones(3)])
+    with pytest.raises(ValueError, match="empty"):
+        O.SGD().apply_gradients([])
+    for x, y in zip(w, before):
+        np.testing.assert_array_equal(x, y)
+    assert opt.iterations == 1
+
+
+def test_set_num_threads_validation():
+    with pytest.raises(ValueError, match="`n`"):
+        O.set_num_threads(0)
+    assert O.get_num_threads() >= 1
