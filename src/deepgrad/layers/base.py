@@ -3,7 +3,13 @@
 ``forward(x, training)`` computes the output and caches what ``backward`` needs;
 ``backward(grad)`` receives dL/d(output), writes dL/d(parameter) into each weight's ``grad``
 array **in place** (``out=`` or ``grad[...] = ...``: the arrays may be views into one model-wide
-buffer) and returns dL/d(input). Weights are :class:`Weight` objects created by
+buffer) and returns dL/d(input). ``backward`` may overwrite ``grad`` (the model passes arrays it
+owns), and returns None when ``compute_input_grad`` is False (the model sets that on its first
+trainable layer during training: nothing needs dL/dx there, and skipping it saves a matmul).
+
+In training mode a layer may write its output into a buffer it reuses on the next call
+(``Layer._buffer``): the output is valid until the layer's next ``forward``. Inference mode
+always returns fresh arrays. Weights are :class:`Weight` objects created by
 :meth:`Layer.add_weight` in Keras's order (the order of ``get_weights()``).
 
 Regularization penalties are not the layer's business at backward time: the model adds
@@ -69,6 +75,9 @@ class Layer:
         input_dim: Keras 2 spelling of ``input_shape=(input_dim,)``.
     """
 
+    #: False: ``backward`` may skip dL/d(input) and return None (set by the model, see module doc).
+    compute_input_grad = True
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LAYERS.register()(cls)
@@ -92,6 +101,7 @@ class Layer:
             input_shape = _as_shape(input_shape, "input_shape", type(self).__name__)
         self._input_shape_arg = input_shape
         self._weights: list[Weight] = []
+        self._buffers: dict = {}
         self.built = False
         self.input_shape = None   # (None, *sample_shape) once built
         self.output_shape = None
@@ -118,6 +128,13 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis included). Default: unchanged."""
         return tuple(input_shape)
+
+    def _buffer(self, key, shape, dtype):
+        """A work array reused across training steps (reallocated when the shape changes)."""
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._buffers[key] = np.empty(shape, dtype=dtype)
+        return buf
 
     def _maybe_build(self, x):
         if not self.built:

@@ -103,7 +103,9 @@ class Dense(Layer):
             )
         lead = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1])
-        z = x2 @ self.kernel.value
+        kernel = self.kernel.value
+        out = self._buffer("z", (x2.shape[0], self.units), kernel.dtype) if training else None
+        z = np.matmul(x2, kernel, out=out)
         if self.bias is not None:
             z += self.bias.value
         act = self.activation
@@ -126,9 +128,13 @@ class Dense(Layer):
             np.matmul(self._x.T, dz, out=self.kernel.grad)
             if self.bias is not None:
                 np.sum(dz, axis=0, out=self.bias.grad)
-        dx = dz @ self.kernel.value.T
+        x_shape = self._x.shape
         self._x = self._z = self._y = None
-        return dx.reshape(grad.shape[:-1] + (dx.shape[-1],))
+        if not self.compute_input_grad:
+            return None
+        kernel = self.kernel.value
+        dx = np.matmul(dz, kernel.T, out=self._buffer("dx", x_shape, kernel.dtype))
+        return dx.reshape(grad.shape[:-1] + (x_shape[-1],))
 
     def get_config(self):
         from .. import initializers, regularizers
@@ -191,12 +197,12 @@ class Dropout(Layer):
         keep = np.greater_equal(self._u, self.rate, out=self._u)  # 1.0 keeps, 0.0 drops
         keep *= 1.0 / (1.0 - self.rate)
         self._mask = keep
-        return x * keep
+        return np.multiply(x, keep, out=self._buffer("y", x.shape, np.result_type(x, keep)))
 
     def backward(self, grad):
         if self._mask is None:
             return grad
-        return grad * self._mask
+        return np.multiply(grad, self._mask, out=grad)
 
     def get_config(self):
         cfg = super().get_config()

@@ -238,10 +238,21 @@ class Sequential(TrainingMixin, SavingMixin):
         return x
 
     def backward(self, grad):
-        """Backpropagate dL/d(output) through every layer in reverse; returns dL/d(input)."""
+        """Backpropagate dL/d(output) through every layer in reverse; returns dL/d(input).
+
+        Returns None during training, where the first trainable layer skips dL/d(input).
+        """
         for layer in reversed(self._layers):
             grad = layer.backward(grad)
+            if grad is None:
+                break
         return grad
+
+    def _training_mode_backward(self, enabled: bool):
+        """Let the first trainable layer skip its (unused) input gradient while training."""
+        first = next((l for l in self._layers if l.trainable_weights), None)
+        if first is not None:
+            first.compute_input_grad = not enabled
 
     def add_regularization_gradients(self) -> float:
         """Add each regularizer's gradient to its weight's gradient; return the total penalty."""

@@ -177,6 +177,19 @@ class TrainingMixin:
         cbl = CallbackList(cbs, model=self, params=params)
         self.history = history
         self.stop_training = False
+        self._training_mode_backward(True)
+        try:
+            logs = self._fit_epochs(x, y, sw, val, cbl, epochs, initial_epoch, batch_size, steps,
+                                    shuffle, validation_batch_size, validation_freq)
+        finally:
+            self._training_mode_backward(False)
+        cbl.on_train_end(logs)
+        return history
+
+    def _fit_epochs(self, x, y, sw, val, cbl, epochs, initial_epoch, batch_size, steps, shuffle,
+                    validation_batch_size, validation_freq):
+        n = x.shape[0]
+        logs = {}
         cbl.on_train_begin()
         resume = getattr(self, "_resume_point", None)  # set by BackupAndRestore.on_train_begin
         self._resume_point = None
@@ -220,8 +233,7 @@ class TrainingMixin:
                 val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbl)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbl.on_epoch_end(epoch, logs)
-        cbl.on_train_end(logs if steps else {})
-        return history
+        return logs
 
     def _logs(self, loss, metrics=None):
         logs = {"loss": float(loss)}
@@ -313,7 +325,11 @@ class TrainingMixin:
         self._pack_weights()
         for m in self.compiled_metrics:
             m.reset_state()
-        loss, out = self._train_step(x, y, sw)
+        self._training_mode_backward(True)
+        try:
+            loss, out = self._train_step(x, y, sw)
+        finally:
+            self._training_mode_backward(False)
         self._update_metrics(self.compiled_metrics, y, out, sw)
         logs = self._logs(loss)
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
