@@ -1,0 +1,135 @@
+"""Schedules: Keras 3 formulas (literal transcriptions), torch's equivalent schedulers, config, bad input."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from deepgrad import optimizers as O
+from deepgrad.optimizers import schedules as S
+
+STEPS = range(0, 200)
+
+
+def _torch_lrs(make_scheduler, lr0, n):
+    """torch's lr after 0..n-1 scheduler.step() calls."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr0)
+    sched = make_scheduler(opt)
+    out = []
+    for _ in range(n):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(out)
+
+
+def _ours(schedule, n):
+    return np.array([schedule(s) for s in range(n)])
+
+
+def test_reference_value():
+    # reference §2: ExponentialDecay(1, 10, 0.5) at step 5 = 0.5 ** 0.5 = 0.707107
+    assert S.ExponentialDecay(1.0, 10, 0.5)(5) == pytest.approx(0.707107, abs=1e-6)
+
+
+@pytest.mark.parametrize("sched,literal", [
+    (S.ExponentialDecay(0.1, 7, 0.5), lambda s: 0.1 * 0.5 ** (s / 7)),
+    (S.ExponentialDecay(0.1, 7, 0.5, staircase=True), lambda s: 0.1 * 0.5 ** math.floor(s / 7)),
+    (S.InverseTimeDecay(0.1, 3, 0.5), lambda s: 0.1 / (1 + 0.5 * s / 3)),
+    (S.InverseTimeDecay(0.1, 3, 0.5, staircase=True), lambda s: 0.1 / (1 + 0.5 * math.floor(s / 3))),
+    (S.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]),
+     lambda s: 1.0 if s <= 10 else 0.5 if s <= 20 else 0.1),
+    (S.PolynomialDecay(0.1, 50, end_learning_rate=0.01, power=2.0),
+     lambda s: (0.1 - 0.01) * (1 - min(s, 50) / 50) ** 2 + 0.01),
+    (S.PolynomialDecay(0.1, 30, power=0.5, cycle=True),
+     lambda s: (0.1 - 1e-4) * (1 - s / (30 * (1 if s == 0 else math.ceil(s / 30)))) ** 0.5 + 1e-4),
+    (S.CosineDecay(0.1, 40, alpha=0.2),
+     lambda s: 0.1 * ((1 - 0.2) * 0.5 * (1 + math.cos(math.pi * min(s, 40) / 40)) + 0.2)),
+    (S.CosineDecay(0.0, 40, warmup_target=0.2, warmup_steps=10),
+     lambda s: 0.2 * s / 10 if s < 10 else 0.2 * 0.5 * (1 + math.cos(math.pi * min(s - 10, 40) / 40))),
+    (S.CosineDecayRestarts(1.0, 10, t_mul=1.0, m_mul=0.5),
+     lambda s: 0.5 ** (s // 10) * 0.5 * (1 + math.cos(math.pi * (s % 10) / 10))),
+])
+def test_schedule_matches_its_formula(sched, literal):
+    np.testing.assert_allclose(_ours(sched, 200), [literal(s) for s in STEPS], rtol=1e-12, atol=1e-15)
+
+
+def test_cosine_restarts_with_growing_periods():
+    # periods 10, 20, 40 (t_mul=2): restarts at steps 0, 10, 30, 70, amplitude m_mul^i
+    s = S.CosineDecayRestarts(1.0, 10, t_mul=2.0, m_mul=0.5, alpha=0.1)
+    for start, period, i in [(0, 10, 0), (10, 20, 1), (30, 40, 2), (70, 80, 3)]:
+        for k in (0, period // 3, period - 1):
+            expected = (1 - 0.1) * 0.5 * 0.5 ** i * (1 + math.cos(math.pi * k / period)) + 0.1
+            assert s(start + k) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("ours,make_torch", [
+    (S.ExponentialDecay(0.1, 1, 0.97), lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.97)),
+    (S.ExponentialDecay(0.1, 15, 0.5, staircase=True),
+     lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=15, gamma=0.5)),
+    (S.InverseTimeDecay(0.1, 4, 0.3), lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + 0.3 * e / 4))),
+    (S.PolynomialDecay(0.1, 120, end_learning_rate=0.0, power=1.5),
+     lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=120, power=1.5)),
+    (S.CosineDecayRestarts(0.1, 12, t_mul=2.0, alpha=0.0),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=12, T_mult=2)),
+])
+def test_schedule_matches_torch(ours, make_torch):
+    np.testing.assert_allclose(_ours(ours, 200), _torch_lrs(make_torch, 0.1, 200), rtol=1e-10, atol=1e-15)
+
+
+def test_cosine_matches_torch_until_decay_steps_then_clamps():
+    ours = S.CosineDecay(0.1, 60, alpha=0.1)  # alpha relative: floor 0.01
+    theirs = _torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=60, eta_min=0.01), 0.1, 100)
+    np.testing.assert_allclose(_ours(ours, 61), theirs[:61], rtol=1e-10)
+    assert all(ours(s) == pytest.approx(0.01) for s in range(60, 100))
+    assert theirs[90] > 0.05  # torch's is periodic, not clamped (reference trap 7)
+
+
+def test_sutskever_momentum():
+    m = S.SutskeverMomentum(max_momentum=0.9)
+    # mu_t = min(1 - 2^(-1 - log2(floor(t/250) + 1)), mu_max) = min(1 - 1/(2 (k + 1)), mu_max)
+    assert [m(t) for t in (0, 249, 250, 499, 500, 750, 1250, 5000)] == pytest.approx(
+        [0.5, 0.5, 0.75, 0.75, 1 - 1 / 6, 0.875, 0.9, 0.9])
+    w, opt = np.zeros(1), O.SGD(0.1, momentum=S.SutskeverMomentum(steps_per_stage=2))
+    v, ref = 0.0, 0.0
+    for t in range(7):  # the momentum changes every 2 steps inside one optimizer
+        opt.apply_gradients([(np.ones(1), w)])
+        mu = min(1 - 2 ** (-1 - math.log2(t // 2 + 1)), 0.99)
+        v = mu * v - 0.1
+        ref += v
+    assert w[0] == pytest.approx(ref, rel=1e-14)
+
+
+@pytest.mark.parametrize("sched", [
+    S.ExponentialDecay(0.1, 7, 0.5, staircase=True), S.InverseTimeDecay(0.1, 3, 0.5),
+    S.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]), S.PolynomialDecay(0.1, 50, cycle=True),
+    S.CosineDecay(0.1, 40, warmup_target=0.2, warmup_steps=5), S.CosineDecayRestarts(0.1, 10),
+    S.SutskeverMomentum(0.95, 100),
+])
+def test_schedule_config_round_trip(sched):
+    back = S.deserialize(json.loads(json.dumps(S.serialize(sched))))
+    assert type(back) is type(sched) and back.get_config() == sched.get_config()
+    assert [back(s) for s in range(0, 300, 7)] == [sched(s) for s in range(0, 300, 7)]
+    assert S.get(sched) is sched
+    assert repr(sched).startswith(type(sched).__name__)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: S.ExponentialDecay(0.1, 0, 0.5), "decay_steps"),
+    (lambda: S.ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate"),
+    (lambda: S.InverseTimeDecay(0.1, 10, -1.0), "decay_rate"),
+    (lambda: S.PiecewiseConstantDecay([10, 20], [1.0, 0.5]), "values"),
+    (lambda: S.PiecewiseConstantDecay([20, 10], [1.0, 0.5, 0.1]), "boundaries"),
+    (lambda: S.PolynomialDecay(0.1, 10, power=-1.0), "power"),
+    (lambda: S.CosineDecay(0.1, 10, alpha=1.5), "alpha"),
+    (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.0), "t_mul"),
+    (lambda: S.SutskeverMomentum(1.0), "max_momentum"),
+    (lambda: S.SutskeverMomentum(0.9, 0), "steps_per_stage"),
+    (lambda: S.deserialize({"class_name": "Nope", "config": {}}), "Valid names"),
+    (lambda: S.serialize(lambda s: 0.1), "LearningRateSchedule"),
+])
+def test_bad_schedule_arguments(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
