@@ -71,7 +71,7 @@ def build_optimizer(key: str):
 
 def build_model():
     """The notes' MLP 784-512-512-10 (669,706 parameters)."""
-    from ..layers import Dense, Dropout
+    from ..layers.core import Dense, Dropout
     from ..models import Sequential
     return Sequential([
         Dense(512, activation="relu", input_shape=(784,)),
@@ -303,7 +303,7 @@ def compare(out, keys=None, epochs: int = 2, full: bool = False, jobs: int = 1,
         done[res["key"]] = res
         counter[0] += 1
         f = res["final"]
-        progress(f"[{counter[0]}/{len(tasks)}] {res['key']:<10} {res['optimizer']:<70} "
+        progress(f"[{counter[0]}/{len(tasks)}] {res['key']:<10} {res['optimizer']:<58} "
                  f"val_loss {_fmt(f.get('val_loss'))}  val_acc {_fmt(f.get('val_accuracy'))}  "
                  f"{np.mean(res['seconds_per_epoch']):.1f} s/epoch"
                  f"{'  DIVERGED' if res['diverged'] else ''}  ({time.perf_counter() - t0:.0f} s)")

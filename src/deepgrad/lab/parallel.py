@@ -6,9 +6,11 @@ the parent process as soon as each task finishes (in completion order), so a cal
 write each result to disk immediately and an interrupted sweep keeps what it finished.
 
 * ``jobs=1``, no scheduler: in this process, one after the other.
-* ``jobs=N``: N joblib worker processes (the loky backend). Each task runs with its BLAS
-  thread pool limited to one thread (threadpoolctl), so N jobs use N cores without
-  oversubscription.
+* ``jobs=N``: N joblib worker processes (the loky backend).
+
+Every task runs with its BLAS thread pool limited to one thread (threadpoolctl): N jobs use N
+cores without oversubscription, and a run gives bit-identical numbers wherever it runs (a
+matrix product split over several threads sums in another order).
 * ``scheduler="tcp://host:port"``: a dask.distributed cluster (``pip install
   "deepgrad[dask]"``); tasks are submitted with ``client.map`` and collected with
   ``as_completed``. ``jobs`` is ignored there (the cluster decides).
@@ -53,7 +55,7 @@ def run_tasks(func, tasks, jobs: int = 1, scheduler=None, on_result=None) -> lis
         _run_dask(func, tasks, scheduler, done)
     elif jobs == 1:
         for i, t in enumerate(tasks):
-            done(i, func(t))
+            done(i, pinned(func, t))
     else:
         from joblib import Parallel, delayed
         par = Parallel(n_jobs=min(jobs, len(tasks)), backend="loky",
