@@ -93,8 +93,6 @@ def test_interrupted_fit_resumes_exactly(tmp_path, uninterrupted, save_freq, sto
     assert os.listdir(tmp_path) == []  # delete_checkpoint=True
 
 
-@pytest.mark.xfail(raises=UnboundLocalError, strict=False,
-                   reason="fit reads `logs` after a loop that ran no epoch (training.py, reported to the lead)")
 def test_backup_is_kept_with_delete_checkpoint_false_and_finished_run_does_nothing(tmp_path, uninterrupted):
     x, y = job_data()
     model = job_model()
