@@ -20,9 +20,9 @@ from deepgrad.models import ModelFileError, Sequential
 from deepgrad.optimizers import Adam
 from deepgrad.utils import set_random_seed
 
-# The training job, shared by the in-process tests and the subprocess (float64 layers; exactness
-# does not depend on the dtype). Dense + Dropout so the masks matter; one seeded Dropout layer
-# has its own generator, the other draws from the global one.
+# The training job, shared by the in-process tests and the subprocess (default float32).
+# Dense + Dropout so the masks matter; one seeded Dropout layer has its own generator, the other
+# draws from the global one.
 JOB = textwrap.dedent("""
     import numpy as np
     from deepgrad.layers import Dense, Dropout
@@ -37,11 +37,11 @@ JOB = textwrap.dedent("""
 
     def job_model():
         set_random_seed(1)
-        model = Sequential([Dense(8, activation="relu", input_shape=(5,), dtype="float64"),
-                            Dropout(0.3, dtype="float64"),
-                            Dense(8, activation="relu", dtype="float64"),
-                            Dropout(0.2, seed=3, dtype="float64"),
-                            Dense(1, activation="sigmoid", dtype="float64")])
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)),
+                            Dropout(0.3),
+                            Dense(8, activation="relu"),
+                            Dropout(0.2, seed=3),
+                            Dense(1, activation="sigmoid")])
         model.compile(optimizer=Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
         return model
 
@@ -108,7 +108,7 @@ def test_backup_of_another_architecture_is_refused_before_any_change(tmp_path):
     with pytest.raises(Interrupt):
         job_model().fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path, save_freq=1), interrupt_at(0, 2)])
     set_random_seed(0)
-    other = Sequential([Dense(4, input_shape=(5,), dtype="float64"), Dense(1, activation="sigmoid", dtype="float64")])
+    other = Sequential([Dense(4, input_shape=(5,)), Dense(1, activation="sigmoid")])
     other.compile(optimizer="adam", loss="binary_crossentropy")
     before = other.get_weights()
     with pytest.raises(ModelFileError, match="do not match the model"):
