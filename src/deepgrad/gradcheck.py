@@ -20,8 +20,12 @@ random ``r`` (seeded by ``seed``), so backward receives dL/d(output) = r.
 Stochastic layers (dropout): every forward is preceded by ``reseed()``, so all evaluations use
 the same random draws. By default ``reseed`` restores the state that deepgrad's global generator
 (``deepgrad.config.rng()``) had when the check started, which covers every layer that draws
-from it. A layer with its own generator needs ``reseed=lambda: layer.rng.bit_generator.__setstate__(...)``
-or any callable that puts its randomness back to a fixed state.
+from it. A layer with its own generator ``layer.rng`` needs its own reseed, e.g.
+
+    state = layer.rng.bit_generator.state
+    check_layer(layer, x, reseed=lambda: setattr(layer.rng.bit_generator, "state", state))
+
+(any callable that puts the layer's randomness back to one fixed state works).
 """
 
 from __future__ import annotations
