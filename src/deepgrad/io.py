@@ -31,6 +31,16 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
+def _mode_for(path: str) -> int:
+    """The permission bits for ``path``: those of the file it replaces, else 0o666 minus the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_open(path):
     """Open a temporary binary file next to ``path``; on a clean exit it replaces ``path``.
@@ -44,8 +54,10 @@ def atomic_open(path):
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files; keep the permissions open() would give
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()

@@ -218,3 +218,13 @@ def test_atomic_write_fsyncs_file_and_folder_before_and_after_rename(tmp_path, m
     dgio.atomic_write(tmp_path / "f.bin", b"abc")
     assert events == ["fsync", "replace", "fsync"]  # file data durable, then rename, then the folder
     assert (tmp_path / "f.bin").read_bytes() == b"abc"
+
+
+def test_atomic_write_keeps_normal_permissions(tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    dgio.atomic_write(tmp_path / "new.bin", b"1")
+    assert (tmp_path / "new.bin").stat().st_mode & 0o777 == 0o666 & ~mask  # as open(path, "wb") would
+    os.chmod(tmp_path / "new.bin", 0o640)
+    dgio.atomic_write(tmp_path / "new.bin", b"2")
+    assert (tmp_path / "new.bin").stat().st_mode & 0o777 == 0o640  # a replaced file keeps its mode
