@@ -1,6 +1,7 @@
 """Callbacks with Keras's names and semantics."""
 
 from .base import Callback, CallbackList, History
+from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .gradient_norms import GradientNorms
 from .early_stopping import EarlyStopping
 from .checkpoint import ModelCheckpoint
