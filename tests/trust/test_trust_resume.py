@@ -175,3 +175,31 @@ def test_sigkill_mid_epoch_then_restart_is_bit_identical(tmp_path, uninterrupted
     model.load_weights(out)
     assert same(model.get_weights(), uninterrupted[0])
     assert os.listdir(backup) == []
+
+
+@pytest.mark.parametrize("member, content", [
+    ("training.json", b'{"epoch": -1}'),
+    ("training.safetensors", None),  # replaced below by an order that is not a permutation
+    ("state.json", b'{"layer_rng": {"3": {"bit_generator": "PCG64", "state": 5}}}'),
+])
+def test_corrupt_backup_is_refused_before_any_change(tmp_path, member, content):
+    import io
+    import zipfile
+    from safetensors.numpy import save
+    x, y = job_data()
+    with pytest.raises(Interrupt):
+        job_model().fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path, save_freq=1), interrupt_at(1, 2)])
+    path = tmp_path / "backup.deepgrad"
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members[member] = content if content is not None else save({"order": np.zeros(48, dtype=np.int64)})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    path.write_bytes(buf.getvalue())
+    model = job_model()
+    before = model.get_weights()
+    with pytest.raises(ModelFileError):
+        model.fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path)])
+    assert same(model.get_weights(), before) and model.optimizer.iterations == 0

@@ -109,7 +109,7 @@ class BackupAndRestore(Callback):
         }
         extra = {saving.TRAINING_JSON: json.dumps(state, default=_jsonable).encode("utf-8")}
         if order is not None:
-            extra[saving.TRAINING_TENSORS] = saving._tensors_to_bytes(
+            extra[saving.TRAINING_TENSORS] = saving.tensors_to_bytes(
                 {"order": np.asarray(order, dtype=np.int64)}, {"format": "deepgrad.training"})
         saving.write_archive(self.path, self.model, include_optimizer=True, extra=extra, compile_config=False)
 
@@ -119,14 +119,14 @@ class BackupAndRestore(Callback):
         members = saving.read_archive(self.path, where=where)
         if saving.TRAINING_JSON not in members:
             raise saving.ModelFileError(f"{what} is a model file, not a training backup.")
-        state = saving._json(members[saving.TRAINING_JSON], f"{what}: {saving.TRAINING_JSON}")
+        state = saving.parse_json(members[saving.TRAINING_JSON], f"{what}: {saving.TRAINING_JSON}")
         _check_state(state, what)
         model = self.model
-        tensors, _ = saving._parse_safetensors(members[saving.WEIGHTS], f"{what}: {saving.WEIGHTS}")
+        tensors, _ = saving.parse_safetensors(members[saving.WEIGHTS], f"{what}: {saving.WEIGHTS}")
         arrays = saving.check_weights(model, tensors, what)
         order = None
         if saving.TRAINING_TENSORS in members:
-            t, _ = saving._parse_safetensors(members[saving.TRAINING_TENSORS], f"{what}: {saving.TRAINING_TENSORS}")
+            t, _ = saving.parse_safetensors(members[saving.TRAINING_TENSORS], f"{what}: {saving.TRAINING_TENSORS}")
             order = t.get("order")
             if order is None or order.ndim != 1 or order.dtype != np.int64:
                 raise saving.ModelFileError(f"{what}: the shuffling order must be a 1-D int64 array.")
@@ -134,24 +134,24 @@ class BackupAndRestore(Callback):
                 raise saving.ModelFileError(f"{what}: the shuffling order is not a permutation.")
         opt_state = None
         if saving.OPTIMIZER in members and model.optimizer is not None:
-            opt_state, _ = saving._parse_safetensors(members[saving.OPTIMIZER], f"{what}: {saving.OPTIMIZER}")
+            opt_state, _ = saving.parse_safetensors(members[saving.OPTIMIZER], f"{what}: {saving.OPTIMIZER}")
         layer_states = {}
         if saving.STATE in members:
-            layer_states = saving._json(members[saving.STATE], f"{what}: {saving.STATE}")
+            layer_states = saving.parse_json(members[saving.STATE], f"{what}: {saving.STATE}")
             layer_states = layer_states.get("layer_rng", {}) if isinstance(layer_states, dict) else None
-        # every check passed: change the model
-        model.set_weights(arrays)
-        if opt_state is not None:
-            saving.set_optimizer_state(model, opt_state, what)
-        saving.set_layer_rng_states(model, layer_states, what)
+        generators = saving.check_layer_rng_states(model, layer_states, what)
         rng_state = state["rng_state"]
+        gen = np.random.Generator(type(config.rng().bit_generator)())
+        saving.set_generator_state(gen, rng_state, what)
         if state["batch"] == 0 and state["shuffle"]:  # an epoch boundary: draw the epoch's order as fit would
-            gen = np.random.Generator(type(config.rng().bit_generator)())
-            saving.set_generator_state(gen, rng_state, what)
             order = gen.permutation(state["n"])
             rng_state = gen.bit_generator.state
-        else:
-            saving.set_generator_state(np.random.Generator(type(config.rng().bit_generator)()), rng_state, what)
+        # every check passed (the optimizer validates its state before changing anything): apply
+        if opt_state is not None:
+            saving.set_optimizer_state(model, opt_state, what)
+        model.set_weights(arrays)
+        for g, st in generators:
+            g.bit_generator.state = st
         model._resume_point = {"epoch": state["epoch"], "batch": state["batch"], "order": order,
                                "seen": state["seen"], "loss_sum": state["loss_sum"], "rng_state": rng_state}
         if model.history is not None:

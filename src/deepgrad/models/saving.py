@@ -116,12 +116,12 @@ def _read_bounded(path, max_bytes, where):
 
 
 # ---------------------------------------------------------------------- safetensors
-def _tensors_to_bytes(tensors: dict, metadata: dict) -> bytes:
+def tensors_to_bytes(tensors: dict, metadata: dict) -> bytes:
     st = _safetensors()
     return st.save({k: np.asarray(v, order="C") for k, v in tensors.items()}, metadata=metadata)
 
 
-def _parse_safetensors(data: bytes, what: str):
+def parse_safetensors(data: bytes, what: str):
     """Validate a safetensors blob's header, then decode it: ``(tensors, metadata)``."""
     if len(data) < 8:
         raise ModelFileError(f"{what}: truncated safetensors data ({len(data)} bytes, the header length needs 8).")
@@ -129,7 +129,7 @@ def _parse_safetensors(data: bytes, what: str):
     if n > _MAX_HEADER_BYTES or n > len(data) - 8:
         raise ModelFileError(f"{what}: safetensors header length {n} exceeds the data "
                              f"({len(data) - 8} bytes) or the limit ({_MAX_HEADER_BYTES}).")
-    header = _json(data[8:8 + n], what + " header")
+    header = parse_json(data[8:8 + n], what + " header")
     if not isinstance(header, dict):
         raise ModelFileError(f"{what}: the safetensors header must be a JSON object.")
     metadata = header.pop("__metadata__", None) or {}
@@ -154,7 +154,7 @@ def _parse_safetensors(data: bytes, what: str):
     return tensors, metadata
 
 
-def _json(raw: bytes, what: str):
+def parse_json(raw: bytes, what: str):
     try:
         return json.loads(bytes(raw).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -219,7 +219,7 @@ def read_archive(path, max_bytes=MAX_FILE_BYTES, where="load_model") -> dict:
     for required in (METADATA, CONFIG, WEIGHTS):
         if required not in members:
             raise ModelFileError(f"{where}: {path!r} has no {required!r}; it is not a deepgrad model file.")
-    meta = _json(members[METADATA], f"{where}: {METADATA}")
+    meta = parse_json(members[METADATA], f"{where}: {METADATA}")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{where}: {path!r} is not a deepgrad model file ({METADATA} lacks "
                              f"format={FORMAT!r}).")
@@ -247,7 +247,7 @@ def write_archive(path, model, include_optimizer=True, extra=None, compile_confi
     }
     if include_optimizer and model.optimizer is not None:
         state = {k: np.asarray(v) for k, v in model.optimizer.get_state().items()}
-        members[OPTIMIZER] = _tensors_to_bytes(state, {"format": "deepgrad.optimizer"})
+        members[OPTIMIZER] = tensors_to_bytes(state, {"format": "deepgrad.optimizer"})
     members.update(extra or {})
     with atomic_open(path) as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -283,7 +283,7 @@ def _indexed_weights(model):
 def weights_bytes(model) -> bytes:
     tensors = {key: w.value for key, w in _indexed_weights(model)}
     names = {key: w.name for key, w in _indexed_weights(model)}
-    return _tensors_to_bytes(tensors, {"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION),
+    return tensors_to_bytes(tensors, {"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION),
                                        "names": json.dumps(names)})
 
 
@@ -312,15 +312,20 @@ def check_weights(model, tensors: dict, what: str) -> list:
     return arrays
 
 
-def set_layer_rng_states(model, states, what):
+def check_layer_rng_states(model, states, what) -> list:
+    """``[(generator, state)]`` for the seeded layers, every state checked; nothing is changed."""
     if not isinstance(states, dict):
         raise ModelFileError(f"{what}: 'layer_rng' must be an object, got {type(states).__name__}.")
     owners = {str(i): layer for i, layer in enumerate(model._layers) if getattr(layer, "_rng", None) is not None}
     if set(states) != set(owners):
         raise ModelFileError(f"{what}: random generator states for layers {sorted(states)} but the model's "
                              f"seeded layers are {sorted(owners)}.")
+    pairs = []
     for i, state in states.items():
-        set_generator_state(owners[i]._rng, state, f"{what}: layer {i}")
+        gen = owners[i]._rng
+        set_generator_state(np.random.Generator(type(gen.bit_generator)()), state, f"{what}: layer {i}")
+        pairs.append((gen, state))
+    return pairs
 
 
 def set_generator_state(gen, state, what):
@@ -421,19 +426,20 @@ def restore(path, max_bytes=MAX_FILE_BYTES, where="load_model", compile=True):
     """Read ``path``: returns ``(model, members)`` after every check."""
     members = read_archive(path, max_bytes, where)
     what = f"{where}: {os.fspath(path)!r}"
-    cfg = _json(members[CONFIG], f"{what}: {CONFIG}")
+    cfg = parse_json(members[CONFIG], f"{what}: {CONFIG}")
     model = _build_model(cfg, what)
-    tensors, _ = _parse_safetensors(members[WEIGHTS], f"{what}: {WEIGHTS}")
+    tensors, _ = parse_safetensors(members[WEIGHTS], f"{what}: {WEIGHTS}")
     model.set_weights(check_weights(model, tensors, what))
     if STATE in members:
-        state = _json(members[STATE], f"{what}: {STATE}")
+        state = parse_json(members[STATE], f"{what}: {STATE}")
         if not isinstance(state, dict):
             raise ModelFileError(f"{what}: {STATE} must be an object.")
-        set_layer_rng_states(model, state.get("layer_rng", {}), what)
+        for gen, st in check_layer_rng_states(model, state.get("layer_rng", {}), what):
+            gen.bit_generator.state = st
     if compile and cfg.get("compile_config") is not None:
         opt_state = None
         if OPTIMIZER in members:
-            opt_state, _ = _parse_safetensors(members[OPTIMIZER], f"{what}: {OPTIMIZER}")
+            opt_state, _ = parse_safetensors(members[OPTIMIZER], f"{what}: {OPTIMIZER}")
         _compile_model(model, cfg["compile_config"], opt_state, what)
     return model, members
 
@@ -511,7 +517,7 @@ class SavingMixin:
         else:
             path = _check_path(path, "filepath", where, WEIGHTS_EXTENSION)
             blob = _read_bounded(path, max_bytes, where)
-        tensors, meta = _parse_safetensors(blob, f"{where}: {path!r}")
+        tensors, meta = parse_safetensors(blob, f"{where}: {path!r}")
         if meta.get("format") != WEIGHTS_FORMAT:
             raise ModelFileError(f"{where}: {path!r} is not a deepgrad weights file (metadata format "
                                  f"{meta.get('format')!r}).")
