@@ -1,7 +1,8 @@
 """Benchmark: the notes' MLP (784-512-512-10, relu, Dropout 0.2, softmax, batch 128), deepgrad vs PyTorch.
 
 Both libraries train the same network on the same 60,000 x 784 float32 inputs in the same
-process, at 1 and 2 threads (NumPy's BLAS via threadpoolctl, torch.set_num_threads):
+process, at 1 and 2 threads (NumPy's BLAS via threadpoolctl and deepgrad's optimizer threads;
+torch.set_num_threads):
 seconds per epoch for SGD(0.01) and Adam(1e-3), the ratio deepgrad / PyTorch, the time of
 ``predict`` on 10,000 samples (PyTorch: ``inference_mode``), and the peak resident memory
 after each epoch (it must stay flat).
@@ -132,6 +133,7 @@ def main(argv=None):
     rows = []
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
+        optimizers.set_num_threads(threads)  # deepgrad's elementwise optimizer step, like torch's intra-op threads
         with threadpool_limits(limits=threads):
             for opt_name in ("sgd", "adam"):
                 model, t_dg, rss_dg = time_deepgrad(x, y, opt_name, args.epochs)

@@ -214,10 +214,8 @@ class Sequential(TrainingMixin, SavingMixin):
             if hasattr(layer, "emit_logits"):
                 layer.emit_logits = False
         self.loss_fn, self.output_activation = self.loss, None
-        fused = getattr(self.loss, "fused_activation", None)
         act = getattr(last, "activation", None)
-        if (fused and not getattr(self.loss, "from_logits", False) and hasattr(last, "emit_logits")
-                and getattr(act, "name", None) == fused):
+        if hasattr(last, "emit_logits") and self.loss.fuses_with(act):
             last.emit_logits = True
             self.loss_fn = self.loss.with_logits()
             self.output_activation = act
