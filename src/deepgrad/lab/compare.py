@@ -231,9 +231,11 @@ def save_curves(results: list[dict], out) -> list[str]:
     """Validation loss and accuracy per epoch for every run (PNG + SVG)."""
     from . import plots as _plots
     plt = _plots._plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5.5))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.5))
+    palette = [_plots.OKABE_ITO[c] for c in _plots._ORDER]
     for i, r in enumerate(results):
         st = _plots.style_for(r["key"], i)
+        st["color"] = palette[i % len(palette)]  # eight runs, eight distinct colours
         h = r["history"]
         ep = np.arange(1, len(h.get("val_loss", [])) + 1)
         label = r["key"] + (" (diverged)" if r["diverged"] else "")
@@ -241,15 +243,18 @@ def save_curves(results: list[dict], out) -> list[str]:
                   markersize=4, label=label)
         a1.plot(ep, h.get("val_loss", []), **kw)
         a2.plot(ep, h.get("val_accuracy", []), **kw)
+    from matplotlib.ticker import MaxNLocator
+    a1.set_yscale("log")
     a1.set_xlabel("epoch")
-    a1.set_ylabel("validation loss (categorical cross-entropy)")
+    a1.set_ylabel("validation loss (categorical cross-entropy, log scale)")
     a1.set_title("Validation loss per epoch")
     a2.set_xlabel("epoch")
     a2.set_ylabel("validation accuracy")
     a2.set_title("Validation accuracy per epoch")
     for a in (a1, a2):
         a.grid(True, alpha=0.3)
-    a2.legend(fontsize=8, loc="lower right")
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+    a2.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.suptitle("The notes' MLP (784-512-512-10, dropout 0.2) on Fashion-MNIST, one run per optimizer")
     return _plots.save_figure(fig, Path(out) / "curves.png")
 
