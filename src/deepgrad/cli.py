@@ -50,7 +50,7 @@ outputs in DIR: curves.png/.svg (validation loss and accuracy per epoch), result
 run finishes; --resume skips finished runs).
 
 examples:
-  deepgrad compare --epochs 2 --out runs/compare                  (about 2 minutes, 2 cores)
+  deepgrad compare --epochs 2 --out runs/compare                  (under a minute, 2 cores)
   deepgrad compare --optimizers sgd,adam --epochs 5 --jobs 2 --out runs/two
   deepgrad compare --full --epochs 35 --jobs 8 --out runs/full    (needs the Fashion-MNIST files)
   deepgrad compare --scheduler tcp://10.0.0.5:8786 --out runs/dask
@@ -72,12 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         "lab", formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_LAB_EPILOG.format(problems=probs),
         help="draw optimizer paths on a 2-D problem (contour, 3-D, loss, GIF, LR sweep)",
-        description="Run several optimizers from the same start on a 2-D problem and draw "
-                    "their paths: a contour map (OUT), the loss against step (OUT_loss.png) "
-                    "and, on request, a 3-D surface, an animated GIF and a learning-rate sweep. "
-                    "PNG and SVG are written; a table of the runs is printed.")
-    lab.add_argument("--problem", default="sigmoid", help="problem name (default: sigmoid)")
+        description="Run several optimizers from the same start on a 2-D problem and draw\n"
+                    "their paths: a contour map (OUT), the loss against step (OUT_loss.png)\n"
+                    "and, on request, a 3-D surface, an animated GIF and a learning-rate\n"
+                    "sweep. PNG and SVG are written; a table of the runs is printed.")
+    lab.add_argument("--problem", default="sigmoid", metavar="NAME", help="problem name (default: sigmoid)")
     lab.add_argument("--optimizers", default="sgd,momentum,nesterov,adagrad,rmsprop,adam",
+                     metavar="LIST",
                      help="comma-separated optimizer names, NAME=LR for its own rate")
     lab.add_argument("--lr", default="0.01", help="learning rate for every optimizer "
                      "(default 0.01); NAME=LR entries may follow: 1e-3,adam=0.05")
@@ -100,9 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_COMPARE_EPILOG.format(runs=runs),
         help="train the notes' MLP on Fashion-MNIST with each optimizer of the notes",
-        description="Train the notes' MLP (784-512-512-10, relu, dropout 0.2, softmax, batch "
-                    "128) on Fashion-MNIST once per optimizer call of the notes, and write a "
-                    "figure, a Markdown table and each run's History.")
+        description="Train the notes' MLP (784-512-512-10, relu, dropout 0.2, softmax,\n"
+                    "batch 128) on Fashion-MNIST once per optimizer call of the notes, and\n"
+                    "write a figure, a Markdown table and each run's History.")
     cmp_.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     cmp_.add_argument("--epochs", type=int, default=2, help="epochs per run (default 2; the notes: 35)")
     cmp_.add_argument("--optimizers", default=",".join(_compare.NOTES_RUNS),

@@ -175,7 +175,7 @@ def sparse_data(n=100, sparsity=0.8, seed=1):
 def _sparse_neuron():
     x, y = sparse_data()
     p = SigmoidNeuron(x, y, name="sparse", start=(-2.0, -2.0),
-                      title="sigmoid neuron on sparse data (80% of x = 0)")
+                      title="sigmoid neuron on sparse data (84 of 100 x = 0)")
     # The minimiser has no closed form: found once by Newton's method from (0, 0) (see tests).
     p.minima = (_newton_min(p, (0.0, 0.0)),)
     p.min_value = p.value(p.minima[0])
