@@ -13,6 +13,9 @@ the notes' network.
 * :mod:`~deepgrad.lab.sweep`    the notes' learning-rate sweep
 * :mod:`~deepgrad.lab.compare`  the notes' MLP trained with each optimizer call of the notes
 * :mod:`~deepgrad.lab.parallel` joblib / Dask runner for many independent runs
+* :mod:`~deepgrad.lab.notes`    the notes' numbers recomputed (guess table, regression step, ...)
+
+See ``docs/lab.md``.
 """
 
 from .problems import Problem, DataProblem, get as get_problem, names as problem_names
