@@ -37,7 +37,7 @@ _ARG = "grads_and_vars"
 
 #: Below this many elements per thread a step runs in the calling thread only.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
-_THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None}
+_THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0}
 
 
 def set_num_threads(n: int) -> None:
@@ -57,13 +57,14 @@ def get_num_threads() -> int:
 
 
 def _pool():
+    """The worker threads (``n - 1``: the calling thread does one slice itself)."""
     n = _THREADS["n"]
-    pool = _THREADS["pool"]
-    if pool is None or pool._max_workers != n - 1:
-        if pool is not None:
-            pool.shutdown(wait=True)
-        pool = _THREADS["pool"] = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="deepgrad-opt")
-    return pool
+    if _THREADS["pool"] is None or _THREADS["pool_size"] != n - 1:
+        if _THREADS["pool"] is not None:
+            _THREADS["pool"].shutdown(wait=True)
+        _THREADS["pool"] = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="deepgrad-opt")
+        _THREADS["pool_size"] = n - 1
+    return _THREADS["pool"]
 
 
 def _slice_state(state, a, b):
@@ -366,8 +367,12 @@ class Optimizer:
             self._relayout(grads, params)
         return self._apply(self._layout)
 
+    def _check_step(self, step):
+        """Evaluate (and so validate) every scheduled hyperparameter at ``step`` before any change."""
+        self._lr_at(step)
+
     def _apply(self, layout):
-        self._lr_at(self.iterations)
+        self._check_step(self.iterations)
         if not self._finite(layout.group_grads):
             self.nonfinite_steps += 1
             warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self.iterations}; "

@@ -28,20 +28,6 @@ def _positive(value, name, where):
     return check_float(value, name, where, low=0.0, low_inclusive=False)
 
 
-class _CheckedMomentum:
-    """Wraps a momentum schedule so that each value is checked to lie in [0, 1)."""
-
-    def __init__(self, schedule):
-        self.schedule = schedule
-
-    def __call__(self, step):
-        value = float(self.schedule(step))
-        if not 0.0 <= value < 1.0:
-            raise ValueError(f"SGD: the `momentum` schedule returned {value!r} at step {step}; "
-                             "expected a float in [0, 1).")
-        return value
-
-
 class SGD(Optimizer):
     """Gradient descent with (Nesterov) momentum, Keras's form (the learning rate sits inside the buffer).
 
@@ -83,8 +69,15 @@ class SGD(Optimizer):
         self.dampening = _unit(dampening, "dampening", "SGD")
 
     def _algorithm(self, learning_rate):
-        momentum = _CheckedMomentum(self.momentum) if callable(self.momentum) else self.momentum
-        return T.scale_by_momentum(learning_rate, momentum, self.nesterov, self.dampening)
+        return T.scale_by_momentum(learning_rate, self.momentum, self.nesterov, self.dampening)
+
+    def _check_step(self, step):
+        super()._check_step(step)
+        if callable(self.momentum):
+            value = float(self.momentum(step))
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"SGD: the `momentum` schedule returned {value!r} at step {step}; "
+                                 "expected a float in [0, 1).")
 
     def _hyper_config(self):
         from . import schedules
