@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from deepgrad._validation import check_bool, check_float
 
+from . import schedules
 from . import transforms as T
 from .base import Optimizer
 
@@ -80,7 +81,6 @@ class SGD(Optimizer):
                                  "expected a float in [0, 1).")
 
     def _hyper_config(self):
-        from . import schedules
         momentum = self.momentum
         if callable(momentum):
             momentum = schedules.serialize(momentum)
@@ -88,7 +88,6 @@ class SGD(Optimizer):
 
     @classmethod
     def from_config(cls, config):
-        from . import schedules
         config = dict(config)
         if isinstance(config.get("momentum"), dict):
             config["momentum"] = schedules.deserialize(config["momentum"])
