@@ -1,6 +1,7 @@
 """The optimizer API: apply_gradients, names, legacy spellings, config, exact resume, bad input."""
 
 import json
+import os
 import tracemalloc
 import warnings
 
@@ -419,3 +420,28 @@ def test_set_num_threads_validation():
     with pytest.raises(ValueError, match="`n`"):
         O.set_num_threads(0)
     assert O.get_num_threads() >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_threaded_step_in_a_forked_child(monkeypatch):
+    # the child must not wait on the parent's worker threads (they do not exist after fork)
+    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    previous = O.get_num_threads()
+    O.set_num_threads(2)
+    try:
+        pbuf, params, gbuf, grads = _model_buffers()
+        opt = O.Adam()
+        _train(opt, params, grads, 1)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: one more threaded step, report the iteration count
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                opt.apply_gradients(zip(grads, params))
+            os.write(w, str(opt.iterations).encode())
+            os._exit(0)
+        os.close(w)
+        _, status = os.waitpid(pid, 0)
+        assert os.read(r, 16) == b"2" and status == 0
+    finally:
+        O.set_num_threads(previous)

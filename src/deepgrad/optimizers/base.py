@@ -37,7 +37,7 @@ _ARG = "grads_and_vars"
 
 #: Below this many elements per thread a step runs in the calling thread only.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
-_THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0}
+_THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0, "pid": None}
 
 
 def set_num_threads(n: int) -> None:
@@ -57,13 +57,16 @@ def get_num_threads() -> int:
 
 
 def _pool():
-    """The worker threads (``n - 1``: the calling thread does one slice itself)."""
-    n = _THREADS["n"]
-    if _THREADS["pool"] is None or _THREADS["pool_size"] != n - 1:
-        if _THREADS["pool"] is not None:
+    """The worker threads (``n - 1``: the calling thread does one slice itself).
+
+    A forked child does not inherit the parent's threads: it gets a pool of its own.
+    """
+    n, pid = _THREADS["n"], os.getpid()
+    if _THREADS["pool"] is None or _THREADS["pool_size"] != n - 1 or _THREADS["pid"] != pid:
+        if _THREADS["pool"] is not None and _THREADS["pid"] == pid:
             _THREADS["pool"].shutdown(wait=True)
         _THREADS["pool"] = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="deepgrad-opt")
-        _THREADS["pool_size"] = n - 1
+        _THREADS["pool_size"], _THREADS["pid"] = n - 1, pid
     return _THREADS["pool"]
 
 
