@@ -316,7 +316,7 @@ class LSTM(RNN):
         R = self.recurrent_kernel.value
         Rs = R * scale if fused else R
         cache = cells.lstm_forward(xp, Rs, states[0], states[1], self.act, self.rec_act, rmask)
-        return [cache["Hs"][-1], cache["C"][-1]], cache["Hs"], cache
+        return [cache["Hs"][-1], cache["c_final"]], cache["Hs"], cache
 
     def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
         dZ = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act, dH,
