@@ -134,100 +134,107 @@ def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
 
 
 # ---------------------------------------------------------------------------------- LSTM
-# The LSTM loop runs in a transposed, gate-major layout: per step the gates are a (4, H, B)
-# array (the transpose of Keras's (B, 4H) row), so each gate is ONE contiguous (H, B) block
-# and every elementwise call below works on contiguous memory (strided gate slices of a
-# (B, 4H) row cost 2-5x more at these sizes). The recurrent products become
-# R^T (4H, H) @ h^T (H, B) forward and R (H, 4H) @ dZ^T (4H, B) backward; inputs and
-# results are transposed once, outside the loops.
-_LSTM_SCALE = np.array([0.5, 0.5, 1.0, 0.5])   # i, f, c, o: halve the sigmoid gates
-_LSTM_A = _LSTM_SCALE.reshape(4, 1, 1)
-_LSTM_B = np.array([0.5, 0.5, 0.0, 0.5]).reshape(4, 1, 1)
+# The LSTM loops run in a transposed, gate-major layout with the gates reordered to
+# [o, i, f, c]: per step the gates are a (4, H, B) array (the transpose of a (B, 4H) row),
+# so each gate is ONE contiguous (H, B) block and every elementwise call works on contiguous
+# memory (strided gate slices of a (B, 4H) row cost 2-5x more at these sizes). A fifth
+# block holds c_{t-1}, so [i, f] * [g, c_{t-1}] is one call. The backward loop uses Keras's
+# order, where the gates driven by dc, [i, f, c], are one block. The recurrent products become
+# R^T (4H, H) @ h^T (H, B) forward and R (H, 4H) @ dZ^T (4H, B) backward; inputs and results
+# are transposed (and reordered) once, outside the loops.
+LSTM_ORDER = np.array([3, 0, 1, 2])               # internal block k = Keras block LSTM_ORDER[k]
+_LSTM_SCALE = np.array([0.5, 0.5, 0.5, 1.0])      # o, i, f, c: halve the sigmoid gates
 
 
 def lstm_fused(act, rec_act):
     return act.name == "tanh" and rec_act.name == "sigmoid"
 
 
+def lstm_columns(H):
+    """Column index taking Keras's [i, f, c, o] blocks to the internal [o, i, f, c] order."""
+    return (LSTM_ORDER[:, None] * H + np.arange(H)[None, :]).reshape(-1)
+
+
 def lstm_column_scale(H, fused, dtype):
-    """Per-column factor applied to kernel, recurrent kernel and bias before the loop."""
+    """Per-column factor (internal order) applied to the weights before the loop."""
     return np.repeat(_LSTM_SCALE if fused else np.ones(4), H).astype(dtype)
 
 
 def lstm_forward(xp, Rs, h0, c0, act, rec_act, rmask=None):
-    """LSTM loop on the projected input xp (T,B,4H) (already column-scaled if fused).
+    """LSTM loop on xp (T,B,4H) = x K + b in the internal [o, i, f, c] column order
+    (sigmoid columns halved if fused); Rs (H,4H) likewise.
 
     i, f, o = rec_act(.), g = act(.), c_t = f c_{t-1} + i g, h_t = o act(c_t).
-    Returns a cache dict: A (T,4,H,B) gate activations, Z (pre-activations, None if fused),
-    C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H) (batch-major), c_final (B,H).
+    Returns a cache dict: A (T,4,H,B) gate activations [o, i, f, g], Z (pre-activations,
+    None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), c_final (B,H).
     """
     T, B, H4 = xp.shape
     H = H4 // 4
     dt = xp.dtype
     fused = lstm_fused(act, rec_act)
-    xpT = np.ascontiguousarray(xp.transpose(0, 2, 1))          # (T, 4H, B)
+    xpT = np.ascontiguousarray(xp.transpose(0, 2, 1)).reshape(T, 4, H, B)
     RsT = np.ascontiguousarray(Rs.T)                            # (4H, H)
-    A = np.empty_like(xpT)
-    Z = A if fused else np.empty_like(xpT)
-    A4, Z4 = A.reshape(T, 4, H, B), Z.reshape(T, 4, H, B)
-    C = np.empty((T + 1, H, B), dtype=dt)
+    buf = np.empty((T + 1, 5, H, B), dtype=dt)                  # [o, i, f, g, c_prev]
+    A, C = buf[:T, 0:4], buf[:, 4]
     C[0] = c0.T
+    Z = None if fused else np.empty((T, 4, H, B), dtype=dt)
     HT = np.empty((T + 1, H, B), dtype=dt)
     HT[0] = h0.T
     TC = np.empty((T, H, B), dtype=dt)
-    tmp = np.empty((H, B), dtype=dt)
+    prod = np.empty((2, H, B), dtype=dt)
     hm = np.empty((H, B), dtype=dt)
     rmT = None if rmask is None else np.ascontiguousarray(rmask.T)
-    ga, gb = _LSTM_A.astype(dt), _LSTM_B.astype(dt)
     for t in range(T):
         h = HT[t]
         if rmT is not None:
             np.multiply(h, rmT, out=hm)
             h = hm
-        z = Z[t]
-        np.matmul(RsT, h, out=z)
+        a = buf[t, 0:4]
+        z = a if fused else Z[t]
+        np.matmul(RsT, h, out=z.reshape(H4, B))
         np.add(z, xpT[t], out=z)
-        a = A4[t]
         if fused:
             np.tanh(a, out=a)
-            np.multiply(a, ga, out=a)
-            np.add(a, gb, out=a)
+            s = a[0:3]
+            np.multiply(s, 0.5, out=s)
+            np.add(s, 0.5, out=s)
         else:
-            z4 = Z4[t]
-            rec_act(z4[0:2], a[0:2])
-            act(z4[2], a[2])
-            rec_act(z4[3], a[3])
-        np.multiply(a[1], C[t], out=C[t + 1])
-        np.multiply(a[0], a[2], out=tmp)
-        np.add(C[t + 1], tmp, out=C[t + 1])
-        act(C[t + 1], TC[t])
-        np.multiply(a[3], TC[t], out=HT[t + 1])
+            rec_act(z[0:3], a[0:3])
+            act(z[3], a[3])
+        np.multiply(buf[t, 1:3], buf[t, 3:5], out=prod)        # [i g, f c_prev]
+        np.add(prod[0], prod[1], out=buf[t + 1, 4])
+        act(buf[t + 1, 4], TC[t])
+        np.multiply(a[0], TC[t], out=HT[t + 1])
     Hs = np.ascontiguousarray(HT.transpose(0, 2, 1))
-    return {"A": A4, "Z": None if fused else Z4, "C": C, "TC": TC, "Hs": Hs,
+    return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs,
             "c_final": np.ascontiguousarray(C[-1].T)}
 
 
 def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
-    """BPTT for the LSTM. Returns dZ (T,B,4H), gradients w.r.t. the true pre-activations.
+    """BPTT for the LSTM (R: the recurrent kernel in Keras's column order).
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
+    Returns dZ (T,B,4H): gradients w.r.t. the true pre-activations, Keras column order. The
+    loop works on dZ^T (4, H, B) in Keras's [i, f, c, o] order, where the three gates driven
+    by dc are one contiguous (3, H, B) block.
     """
-    A4, C, TC = cache["A"], cache["C"], cache["TC"]
-    Z4 = cache["Z"] if cache["Z"] is not None else A4     # deriv of fast acts ignores Z
-    T, _, H, B = A4.shape
-    dt = A4.dtype
+    A, C, TC = cache["A"], cache["C"], cache["TC"]          # A: internal [o, i, f, g]
+    Z = cache["Z"] if cache["Z"] is not None else A        # deriv of fast acts ignores Z
+    T, _, H, B = A.shape
+    dt = A.dtype
     # All derivative factors at once (vectorized over T), so the loop only multiplies:
     # dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o'
-    M = np.empty_like(A4)
-    M[:, 0:2] = rec_act.deriv(Z4[:, 0:2], A4[:, 0:2])
-    M[:, 2] = act.deriv(Z4[:, 2], A4[:, 2])
-    M[:, 3] = rec_act.deriv(Z4[:, 3], A4[:, 3])
-    M[:, 0] *= A4[:, 2]
+    M = np.empty((T, 4, H, B), dtype=dt)
+    D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])                # [o', i', f']
+    M[:, 0:2] = D[:, 1:3]
+    M[:, 3] = D[:, 0]
+    M[:, 2] = act.deriv(Z[:, 3], A[:, 3])
+    M[:, 0] *= A[:, 3]
     M[:, 1] *= C[:-1]
-    M[:, 2] *= A4[:, 0]
+    M[:, 2] *= A[:, 1]
     M[:, 3] *= TC
-    P = act.deriv(C[1:], TC)                      # dc += dh o act'(c)
-    P *= A4[:, 3]
+    P = act.deriv(C[1:], TC)                       # dc += dh o act'(c)
+    P *= A[:, 0]
     dZT = np.empty((T, 4 * H, B), dtype=dt)
     dZ4 = dZT.reshape(T, 4, H, B)
     Rc = np.ascontiguousarray(R)
@@ -243,7 +250,7 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
         np.add(dc, tmp, out=dc)
         np.multiply(dc, M[t, 0:3], out=dZ4[t, 0:3])
         np.multiply(g, M[t, 3], out=dZ4[t, 3])
-        np.multiply(dc, A4[t, 1], out=dc)
+        np.multiply(dc, A[t, 2], out=dc)
         np.matmul(Rc, dZT[t], out=dh_rec)
         if rmT is not None:
             dh_rec *= rmT
