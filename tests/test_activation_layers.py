@@ -4,15 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from deepgrad import activations, config, gradcheck, layers
+from deepgrad import activations, gradcheck, layers
 
-
-@pytest.fixture
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
 
 
 RNG = np.random.default_rng(11)

@@ -8,15 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deepgrad import activations, config, gradcheck
+from deepgrad import activations, gradcheck
 
-
-@pytest.fixture
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
 
 
 RNG = np.random.default_rng(1234)

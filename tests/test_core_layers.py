@@ -9,14 +9,8 @@ from deepgrad.layers import Dense, Dropout, Flatten, Input, Reshape
 from deepgrad.utils import set_random_seed
 
 
-@pytest.fixture
-def f64():
-    config.set_floatx("float64")
-    yield
-    config.set_floatx("float32")
 
-
-def test_dense_forward_is_x_at_kernel_plus_bias(f64):
+def test_dense_forward_is_x_at_kernel_plus_bias(float64):
     layer = Dense(3, kernel_initializer=initializers.Constant(0.5), bias_initializer=initializers.Constant(0.25))
     x = np.arange(8.0).reshape(2, 4)
     y = layer(x)
@@ -27,7 +21,7 @@ def test_dense_forward_is_x_at_kernel_plus_bias(f64):
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh", "sigmoid", "softmax", "gelu", "swish", "elu"])
-def test_dense_gradients_match_central_differences(f64, activation):
+def test_dense_gradients_match_central_differences(float64, activation):
     set_random_seed(1)
     layer = Dense(5, activation=activation, kernel_regularizer=None)
     x = config.rng().normal(size=(7, 4))
@@ -35,7 +29,7 @@ def test_dense_gradients_match_central_differences(f64, activation):
     assert max(errors.values()) < 1e-6, errors
 
 
-def test_dense_on_3d_input_acts_on_last_axis(f64):
+def test_dense_on_3d_input_acts_on_last_axis(float64):
     set_random_seed(2)
     layer = Dense(3, activation="tanh")
     x = config.rng().normal(size=(2, 5, 4))
@@ -47,7 +41,7 @@ def test_dense_on_3d_input_acts_on_last_axis(f64):
     assert max(errors.values()) < 1e-6, errors
 
 
-def test_dense_matches_torch_linear_forward_and_backward(f64):
+def test_dense_matches_torch_linear_forward_and_backward(float64):
     set_random_seed(3)
     layer = Dense(6, activation="relu")
     layer.build((None, 4))

@@ -7,13 +7,6 @@ from deepgrad import config, gradcheck, layers
 from deepgrad.layers.base import Layer
 
 
-@pytest.fixture
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
-
 
 RNG = np.random.default_rng(5)
 

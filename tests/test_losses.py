@@ -7,15 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deepgrad import activations, config, gradcheck, losses
+from deepgrad import activations, gradcheck, losses
 
-
-@pytest.fixture
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
 
 
 RNG = np.random.default_rng(7)

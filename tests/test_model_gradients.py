@@ -3,17 +3,11 @@
 import numpy as np
 import pytest
 
-from deepgrad import config, optimizers, regularizers
+from deepgrad import optimizers, regularizers
 from deepgrad.layers import Dense, Dropout
 from deepgrad.models import Sequential
 from deepgrad.utils import set_random_seed
 
-
-@pytest.fixture
-def f64():
-    config.set_floatx("float64")
-    yield
-    config.set_floatx("float32")
 
 
 def _step_gradients(model, x, y):
@@ -53,7 +47,7 @@ def _numeric(model, x, y, reseed, eps=1e-6):
     ("linear", "mse", lambda r: r.normal(size=(6, 3))),
     ("tanh", "huber", lambda r: r.normal(size=(6, 3))),
 ])
-def test_training_step_gradient_matches_central_differences(f64, output, loss, make_y):
+def test_training_step_gradient_matches_central_differences(float64, output, loss, make_y):
     set_random_seed(0)
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(6, 4)), make_y(rng)
