@@ -1,6 +1,5 @@
 """Sequential: structure, summary counts of the notes, contiguous buffers, fit/evaluate/predict semantics."""
 
-import io
 
 import numpy as np
 import pytest

@@ -6,48 +6,25 @@ One test kills a real training process with SIGKILL in the middle of an epoch.
 
 import os
 import signal
+import importlib.util
+import pathlib
 import subprocess
 import sys
-import textwrap
 import time
 
 import numpy as np
 import pytest
 
 from deepgrad.callbacks import BackupAndRestore, LambdaCallback
-from deepgrad.layers import Dense, Dropout
+from deepgrad.layers import Dense
 from deepgrad.models import ModelFileError, Sequential
-from deepgrad.optimizers import Adam
 from deepgrad.utils import set_random_seed
 
-# The training job, shared by the in-process tests and the subprocess (default float32).
-# Dense + Dropout so the masks matter; one seeded Dropout layer has its own generator, the other
-# draws from the global one.
-JOB = textwrap.dedent("""
-    import numpy as np
-    from deepgrad.layers import Dense, Dropout
-    from deepgrad.models import Sequential
-    from deepgrad.optimizers import Adam
-    from deepgrad.utils import set_random_seed
-
-    def job_data():
-        g = np.random.default_rng(0)
-        x = g.normal(size=(60, 5))
-        return x, (x[:, :1] - x[:, 1:2] > 0).astype(np.float64)
-
-    def job_model():
-        set_random_seed(1)
-        model = Sequential([Dense(8, activation="relu", input_shape=(5,)),
-                            Dropout(0.3),
-                            Dense(8, activation="relu"),
-                            Dropout(0.2, seed=3),
-                            Dense(1, activation="sigmoid")])
-        model.compile(optimizer=Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
-        return model
-
-    FIT = dict(epochs=4, batch_size=8, verbose=0, validation_split=0.2)  # 48 train rows: 6 batches/epoch
-""")
-exec(JOB)  # defines job_data, job_model, FIT here too
+JOB_FILE = pathlib.Path(__file__).with_name("resume_job.py")
+_spec = importlib.util.spec_from_file_location("resume_job", JOB_FILE)
+resume_job = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(resume_job)
+job_data, job_model, FIT = resume_job.job_data, resume_job.job_model, resume_job.FIT
 
 
 class Interrupt(Exception):
@@ -127,34 +104,12 @@ def test_backup_and_restore_argument_checks(tmp_path):
         BackupAndRestore(tmp_path, delete_checkpoint="yes")
 
 
-CHILD = JOB + textwrap.dedent("""
-    import os, sys, time
-    from deepgrad.callbacks import BackupAndRestore, LambdaCallback
-    backup, marker, out, pause = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "pause"
-    state = {"epoch": None}
-
-    def on_batch_end(batch, logs):
-        # first run: after batch 2 of epoch 1 is backed up, say so and wait to be killed
-        if pause and (state["epoch"], batch) == (1, 2):
-            with open(marker, "w") as f:
-                f.write("backed up")
-            time.sleep(60)
-
-    x, y = job_data()
-    model = job_model()
-    cbs = [BackupAndRestore(backup, save_freq=1),
-           LambdaCallback(on_epoch_begin=lambda e, logs: state.update(epoch=e), on_train_batch_end=on_batch_end)]
-    model.fit(x, y, **FIT, callbacks=cbs)
-    model.save_weights(out)
-""")
 
 
 def test_sigkill_mid_epoch_then_restart_is_bit_identical(tmp_path, uninterrupted):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
     backup, marker = tmp_path / "backup", tmp_path / "marker"
     out = tmp_path / "final.weights.safetensors"
-    args = [sys.executable, str(script), str(backup), str(marker), str(out)]
+    args = [sys.executable, str(JOB_FILE), str(backup), str(marker), str(out)]
     proc = subprocess.Popen(args + ["pause"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

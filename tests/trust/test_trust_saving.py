@@ -9,7 +9,7 @@ import pytest
 
 from deepgrad import config, io as dgio
 from deepgrad.layers import Dense, Dropout
-from deepgrad.models import ModelFileError, Sequential, load_model
+from deepgrad.models import Sequential, load_model
 from deepgrad.models import saving
 from deepgrad.optimizers import SGD, Adam
 from deepgrad.utils import set_random_seed
