@@ -167,3 +167,16 @@ def test_feature_size_change_raises():
     layer(X2)
     with pytest.raises(ValueError, match="inputs"):
         layer(np.zeros((2, 3)))
+
+
+def test_moving_statistics_are_non_trainable_in_a_model_summary():
+    from deepgrad.layers.core import Dense
+    from deepgrad.models import Sequential
+
+    model = Sequential([Dense(5, input_shape=(3,)), BatchNormalization(), Dense(1)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    # BN(5): gamma, beta trainable (10), moving mean/variance non-trainable (10)
+    assert "Non-trainable params: 10" in text
+    assert sum(w.value.size for w in model.non_trainable_weights) == 10
