@@ -22,8 +22,10 @@ $(VENV)/.test: $(VENV)/.base pyproject.toml
 
 venv: $(VENV)/.base
 
-# The main job: the notes' MLP trained with each optimizer call of the notes (short run on the embedded data).
+# The main job on the embedded data: the notes' MLP trained once (summary, progress bar, test
+# accuracy), then once per optimizer call of the notes (figure, table, histories in runs/compare).
 run: $(VENV)/.base
+	$(VENV)/bin/deepgrad train --epochs 3
 	$(VENV)/bin/deepgrad compare --epochs 2 --out runs/compare
 
 test: $(VENV)/.test

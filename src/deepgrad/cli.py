@@ -65,8 +65,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deepgrad",
         description="deepgrad: deep learning from scratch on NumPy. Watch the optimizers "
-                    "move on 2-D problems (lab) or compare them on the notes' network (compare).")
-    sub = parser.add_subparsers(dest="command", metavar="{lab,compare}")
+                    "move on 2-D problems (lab), train the notes' network (train) or compare the "
+                    "notes' optimizers on it (compare).")
+    sub = parser.add_subparsers(dest="command", metavar="{train,lab,compare}")
+
+    train = sub.add_parser(
+        "train", help="train the notes' MLP once: summary, progress bar, test accuracy",
+        description="Train the notes' MLP (784-512-512-10, relu, dropout 0.2, softmax, batch 128)\n"
+                    "on Fashion-MNIST with one optimizer call of the notes, printing Keras's\n"
+                    "model summary and progress bar, then the test loss and accuracy.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="optimizer calls:\n" + runs)
+    train.add_argument("--optimizer", default="momentum", metavar="RUN",
+                       help="one of the runs listed below (default: momentum)")
+    train.add_argument("--epochs", type=int, default=3, help="epochs (default 3; the notes: 35)")
+    train.add_argument("--full", action="store_true",
+                       help="use the full Fashion-MNIST (60000/10000) instead of the embedded subset")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--train-samples", type=int, default=None,
+                       help="use only the first N training images (quick tries)")
 
     lab = sub.add_parser(
         "lab", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -229,6 +246,29 @@ def _cmd_lab(args, out=print) -> int:
     return 0
 
 
+def _cmd_train(args, out=print) -> int:
+    from .lab import compare
+    from .utils import set_random_seed
+    key = args.optimizer.lower()
+    if key not in compare.NOTES_RUNS:
+        raise UsageError(f"unknown optimizer run {key!r}; valid runs: {', '.join(compare.NOTES_RUNS)}")
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
+    try:
+        x, y, x_test, y_test = compare.load_arrays(args.full, args.train_samples)
+    except FileNotFoundError as e:
+        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
+    set_random_seed(args.seed)
+    model = compare.build_model()
+    model.summary(print_fn=out)
+    model.compile(optimizer=compare.build_optimizer(key), loss="categorical_crossentropy", metrics=["accuracy"])
+    out(f"Training with {compare.call_string(key)} on {len(x)} images, batch 128:")
+    model.fit(x, y, batch_size=128, epochs=args.epochs, verbose=1, validation_data=(x_test, y_test))
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    out(f"Test loss {loss:.4f}, test accuracy {accuracy:.4f} ({len(x_test)} test images)")
+    return 0
+
+
 def _cmd_compare(args, out=print) -> int:
     from .lab import compare
     keys = [k.lower() for k in _split(args.optimizers)]
@@ -264,9 +304,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        if args.command == "lab":
-            return _cmd_lab(args)
-        return _cmd_compare(args)
+        command = {"train": _cmd_train, "lab": _cmd_lab, "compare": _cmd_compare}[args.command]
+        return command(args)
     except UsageError as e:
         print(f"deepgrad: error: {e}", file=sys.stderr)
         return 2
