@@ -239,3 +239,32 @@ def test_fit_before_compile_and_unknown_names():
         model.compile(optimizer="sgd", loss="nope")
     with pytest.raises(ValueError, match="Valid names"):
         model.compile(optimizer="sgd", loss="mse", metrics=["nope"])
+
+
+def _train_once(seed):
+    set_random_seed(seed)
+    x, y, _ = _toy_data(96)
+    model = Sequential([Dense(16, activation="relu", input_shape=(5,)), Dropout(0.3), Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, batch_size=16, epochs=3, verbose=0, validation_split=0.25)
+    return model.get_weights(), h.history
+
+
+def test_set_random_seed_makes_two_runs_bit_for_bit_identical():
+    # initializers, dropout masks and shuffling all draw from the seeded generator
+    (w1, h1), (w2, h2), (w3, _) = _train_once(7), _train_once(7), _train_once(8)
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2)) and h1 == h2
+    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3))
+
+
+def test_a_frozen_layer_is_not_updated_and_counts_as_non_trainable():
+    x, y, _ = _toy_data(32)
+    frozen = Dense(8, activation="relu", input_shape=(5,), trainable=False)
+    model = Sequential([frozen, Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(0.5), loss="categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=2, verbose=0)
+    after = model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before[:2], after[:2]))      # frozen kernel and bias
+    assert not all(np.array_equal(a, b) for a, b in zip(before[2:], after[2:]))  # the head learned
+    assert "Non-trainable params: 48" in summary_text(model)  # 5*8 + 8
