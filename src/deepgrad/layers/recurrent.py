@@ -66,7 +66,7 @@ class RNN(Layer):
         self._init_ids = {"kernel_initializer": kernel_initializer,
                           "recurrent_initializer": recurrent_initializer,
                           "bias_initializer": bias_initializer}
-        for arg, ident in self._init_ids.items():
+        for ident in self._init_ids.values():
             initializers.get(ident)
         self._reg_ids = {"kernel_regularizer": kernel_regularizer,
                          "recurrent_regularizer": recurrent_regularizer,

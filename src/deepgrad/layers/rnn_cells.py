@@ -6,12 +6,13 @@ before the loop. The loops below only do the recurrent part, step by step, on bu
 allocated before the loop; the weight gradients are ONE matrix product after the loop
 (``dK = X^T dZ``, ``dR = H_prev^T dZ``), done by the layer from the ``dZ`` returned here.
 
-Gates stay in Keras's column layout, viewed as (B, k, H): LSTM ``[i, f, c, o]``, GRU
-``[z, r, h]``. With ``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the
-defaults) all gates of a step are activated by ONE ``tanh`` call: the sigmoid columns of the
-weights are pre-scaled by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one
-multiply-add over the (B, k, H) view. Derivatives are taken from the stored activations
-after the loop, vectorized over all time steps, so the backward loop only multiplies.
+SimpleRNN and GRU keep Keras's column layout, viewed as (B, k, H) (GRU ``[z, r, h]``); the
+LSTM loops run transposed and gate-major (see the LSTM section). With
+``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the defaults) all gates of a
+step are activated by ONE ``tanh`` call: the sigmoid columns of the weights are pre-scaled
+by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one multiply-add. Derivatives
+are taken from the stored activations after the loop, vectorized over all time steps, so
+the backward loop only multiplies.
 """
 
 from __future__ import annotations
