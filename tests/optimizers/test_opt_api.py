@@ -233,21 +233,23 @@ def test_state_names_and_validation():
     opt = O.Adam(amsgrad=True)
     opt.apply_gradients(zip([np.ones((2, 3)), np.ones(3)], w))
     st = opt.get_state()
-    assert set(st) == {"iterations", "adam/count", "adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1",
-                       "adam/vhat/0", "adam/vhat/1"}
-    assert int(st["iterations"]) == 1 and st["adam/m/0"].shape == (2, 3)
-    np.testing.assert_allclose(st["adam/m/0"], 0.1)  # m = 0 + (1 - 0) * 0.1
+    assert set(st) == {"iterations", "adam/count", "adam/m_sum/0", "adam/m_sum/1", "adam/v_sum/0",
+                       "adam/v_sum/1", "adam/vmax_sum/0", "adam/vmax_sum/1"}
+    assert int(st["iterations"]) == 1 and st["adam/m_sum/0"].shape == (2, 3)
+    # Keras's m = 0 + (1 - 0) * 0.1 = 0.1 after one step with g = 1; m_sum = m / (1 - beta_1) = 1
+    np.testing.assert_allclose(st["adam/m_sum/0"] * (1 - 0.9), 0.1)
+    np.testing.assert_allclose(st["adam/v_sum/1"] * (1 - 0.999), 0.001)
     bad = dict(st)
-    bad["adam/m/0"] = np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"adam/m/0.*\(2, 3\)"):
+    bad["adam/m_sum/0"] = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"adam/m_sum/0.*\(2, 3\)"):
         opt.set_state(bad)
     missing = dict(st)
-    del missing["adam/v/1"]
+    del missing["adam/v_sum/1"]
     with pytest.raises(ValueError, match="missing"):
         opt.set_state(missing)
     with pytest.raises(ValueError, match="iterations"):
         opt.set_state({})
-    assert opt.get_state()["adam/m/0"] is not opt.get_state()["adam/m/0"]  # copies
+    assert opt.get_state()["adam/m_sum/0"] is not opt.get_state()["adam/m_sum/0"]  # copies
 
 
 def test_layout_change_keeps_the_state():

@@ -393,6 +393,12 @@ class scale_by_rms(GradientTransformation):
         return outs, state
 
 
+def _accumulate(acc, decay, x):
+    """``acc <- decay * acc + x`` in place (two passes, no temporary)."""
+    acc *= decay
+    acc += x
+
+
 class scale_by_adam(GradientTransformation):
     """Adam's scaling, Keras form by default.
 
@@ -405,6 +411,11 @@ class scale_by_adam(GradientTransformation):
       ``u = -lr * mhat / (sqrt(vhat) + epsilon)``, ``mhat = m/(1-beta_1^t)``, ``vhat = v/(1-beta_2^t)``.
 
     Without ``learning_rate`` the output is the direction (no ``-lr`` factor).
+
+    Storage: the slots hold the undamped sums ``m_sum = m / (1 - beta_1)`` and
+    ``v_sum = v / (1 - beta_2)`` (``vmax_sum`` for amsgrad), updated as
+    ``m_sum <- beta_1 m_sum + g``: two in-place passes instead of three, and the constant
+    factors fold into the step's scalars. The update is the same rule (to rounding).
     """
 
     name = "adam"
@@ -421,44 +432,37 @@ class scale_by_adam(GradientTransformation):
         self.epsilon_placement = epsilon_placement
 
     def init(self, params):
-        state = {"count": 0, "m": _zeros(params), "v": _zeros(params),
-                 "_out": _empty(params), "_tmp": _empty(params)}
+        state = {"count": 0, "m_sum": _zeros(params), "v_sum": _zeros(params), "_out": _empty(params)}
         if self.amsgrad:
-            state["vhat"] = _zeros(params)
+            state["vmax_sum"] = _zeros(params)
         return state
+
+    def scalars(self, t, lr_factor):
+        """``(e, k)`` with update ``k * m_sum / (sqrt(v_sum) + e)`` at 1-based step ``t``."""
+        b1, b2 = self.beta_1, self.beta_2
+        c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+        r = math.sqrt(1.0 - b2)                  # sqrt(v) = r * sqrt(v_sum)
+        if self.epsilon_placement == "keras":    # alpha_t * m / (sqrt(v) + eps)
+            return self.epsilon / r, lr_factor * math.sqrt(c2) / c1 * (1.0 - b1) / r
+        s = math.sqrt(c2) / r                    # mhat / (sqrt(vhat) + eps)
+        return self.epsilon * s, lr_factor * (1.0 - b1) / c1 * s
 
     def update(self, updates, state, params):
         t0 = state["count"]
-        t = t0 + 1
-        b1, b2 = self.beta_1, self.beta_2
-        k = _lr_factor(self.learning_rate, t0)
-        c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-        textbook = self.epsilon_placement == "textbook"
-        vmax = state.get("vhat", [None] * len(updates))
-        for g, m, v, vh, o, tmp in zip(updates, state["m"], state["v"], vmax, state["_out"], state["_tmp"]):
-            np.subtract(g, m, out=tmp)
-            tmp *= 1.0 - b1
-            m += tmp                            # m = m + (g - m)(1 - b1)
-            np.multiply(g, g, out=tmp)
-            tmp -= v
-            tmp *= 1.0 - b2
-            v += tmp                            # v = v + (g^2 - v)(1 - b2)
+        e, k = self.scalars(t0 + 1, _lr_factor(self.learning_rate, t0))
+        vmax = state.get("vmax_sum", [None] * len(updates))
+        for g, m, v, vh, o in zip(updates, state["m_sum"], state["v_sum"], vmax, state["_out"]):
+            _accumulate(m, self.beta_1, g)        # m_sum = beta_1 m_sum + g
+            np.multiply(g, g, out=o)
+            _accumulate(v, self.beta_2, o)        # v_sum = beta_2 v_sum + g^2
             if vh is not None:
                 np.maximum(vh, v, out=vh)
                 v = vh
-            if textbook:
-                np.divide(v, c2, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                tmp += self.epsilon             # sqrt(v/c2) + eps
-                np.divide(m, c1, out=o)
-                o /= tmp
-                o *= k
-            else:
-                np.sqrt(v, out=tmp)
-                tmp += self.epsilon             # sqrt(v) + eps
-                np.divide(m, tmp, out=o)
-                o *= k * math.sqrt(c2) / c1     # alpha_t = lr*sqrt(c2)/c1
-        state["count"] = t
+            np.sqrt(v, out=o)
+            o += e
+            np.divide(m, o, out=o)
+            o *= k
+        state["count"] = t0 + 1
         return state["_out"], state
 
 
@@ -469,6 +473,7 @@ class scale_by_nadam(GradientTransformation):
     ``P_t = P_{t-1} u_t`` (``P_0 = 1``, state ``u_product``); ``m``, ``v`` as Adam;
     ``mhat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)``;
     ``vhat = v / (1 - beta_2^t)``; ``u = -lr * mhat / (sqrt(vhat) + epsilon)``.
+    The slots hold ``m_sum = m / (1 - beta_1)`` and ``v_sum = v / (1 - beta_2)`` (see Adam).
     """
 
     name = "nadam"
@@ -479,7 +484,7 @@ class scale_by_nadam(GradientTransformation):
         self.learning_rate = learning_rate
 
     def init(self, params):
-        return {"count": 0, "u_product": 1.0, "m": _zeros(params), "v": _zeros(params),
+        return {"count": 0, "u_product": 1.0, "m_sum": _zeros(params), "v_sum": _zeros(params),
                 "_out": _empty(params), "_tmp": _empty(params)}
 
     def update(self, updates, state, params):
@@ -491,23 +496,19 @@ class scale_by_nadam(GradientTransformation):
         u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
         p_t = state["u_product"] * u_t
         p_t1 = p_t * u_t1
-        c2 = 1.0 - b2 ** t
-        for g, m, v, o, tmp in zip(updates, state["m"], state["v"], state["_out"], state["_tmp"]):
-            np.subtract(g, m, out=tmp)
-            tmp *= 1.0 - b1
-            m += tmp
+        r = math.sqrt((1.0 - b2) / (1.0 - b2 ** t))  # sqrt(vhat) = r * sqrt(v_sum)
+        cm = k * u_t1 / (1.0 - p_t1) * (1.0 - b1) / r
+        cg = k * (1.0 - u_t) / (1.0 - p_t) / r
+        for g, m, v, o, tmp in zip(updates, state["m_sum"], state["v_sum"], state["_out"], state["_tmp"]):
+            _accumulate(m, b1, g)
             np.multiply(g, g, out=tmp)
-            tmp -= v
-            tmp *= 1.0 - b2
-            v += tmp
-            np.multiply(m, u_t1 / (1.0 - p_t1), out=o)
-            np.multiply(g, (1.0 - u_t) / (1.0 - p_t), out=tmp)
-            o += tmp                            # mhat
-            np.divide(v, c2, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp += self.epsilon                 # sqrt(vhat) + eps
+            _accumulate(v, b2, tmp)
+            np.multiply(m, cm, out=o)
+            np.multiply(g, cg, out=tmp)
+            o += tmp                            # -lr * mhat / r
+            np.sqrt(v, out=tmp)
+            tmp += self.epsilon / r             # (sqrt(vhat) + eps) / r
             o /= tmp
-            o *= k
         state["u_product"] = p_t
         state["count"] = t
         return state["_out"], state
@@ -515,7 +516,8 @@ class scale_by_nadam(GradientTransformation):
 
 class scale_by_adamax(GradientTransformation):
     """Keras Adamax: ``m <- m + (g - m)(1 - beta_1)``; ``u <- max(beta_2 u, |g|)``;
-    update ``-lr * m / ((1 - beta_1^t)(u + epsilon))``."""
+    update ``-lr * m / ((1 - beta_1^t)(u + epsilon))``. The slot ``m_sum`` holds
+    ``m / (1 - beta_1)`` (see Adam)."""
 
     name = "adamax"
     elementwise = True
@@ -525,24 +527,20 @@ class scale_by_adamax(GradientTransformation):
         self.learning_rate = learning_rate
 
     def init(self, params):
-        return {"count": 0, "m": _zeros(params), "norm": _zeros(params),
-                "_out": _empty(params), "_tmp": _empty(params)}
+        return {"count": 0, "m_sum": _zeros(params), "norm": _zeros(params), "_out": _empty(params)}
 
     def update(self, updates, state, params):
         t0 = state["count"]
         t = t0 + 1
         b1 = self.beta_1
-        k = _lr_factor(self.learning_rate, t0)
-        for g, m, u, o, tmp in zip(updates, state["m"], state["norm"], state["_out"], state["_tmp"]):
-            np.subtract(g, m, out=tmp)
-            tmp *= 1.0 - b1
-            m += tmp
-            np.abs(g, out=tmp)
+        k = _lr_factor(self.learning_rate, t0) * (1.0 - b1) / (1.0 - b1 ** t)
+        for g, m, u, o in zip(updates, state["m_sum"], state["norm"], state["_out"]):
+            _accumulate(m, b1, g)
+            np.abs(g, out=o)
             u *= self.beta_2
-            np.maximum(u, tmp, out=u)           # u = max(beta_2*u, |g|)
-            np.add(u, self.epsilon, out=tmp)
-            tmp *= 1.0 - b1 ** t
-            np.divide(m, tmp, out=o)
+            np.maximum(u, o, out=u)             # u = max(beta_2*u, |g|)
+            np.add(u, self.epsilon, out=o)
+            np.divide(m, o, out=o)
             o *= k
         state["count"] = t
         return state["_out"], state
