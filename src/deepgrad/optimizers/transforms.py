@@ -71,6 +71,17 @@ def _zeros(params):
     return [np.zeros_like(p) for p in params]
 
 
+def _accumulate(acc, decay, x):
+    """``acc <- decay * acc + x`` in place (two passes, no temporary).
+
+    Moving averages ``a <- rho a + (1 - rho) x`` are kept as undamped sums
+    ``a_sum = a / (1 - rho)`` updated this way; the constant ``1 - rho`` folds into the
+    step's scalars, which saves a pass over the buffer per average.
+    """
+    acc *= decay
+    acc += x
+
+
 class GradientTransformation:
     """Base class: ``init(params) -> state`` and ``update(updates, state, params) -> (updates, state)``.
 
@@ -339,6 +350,10 @@ class scale_by_rms(GradientTransformation):
     ``D = v - gbar^2 + epsilon``, else ``D = v + epsilon``; ``delta = lr * g / sqrt(D)``
     (epsilon inside the root); with ``momentum > 0``: ``M <- momentum*M + delta``, update
     ``-M`` (the learning rate sits inside the buffer), else update ``-delta``.
+
+    Storage: ``v_sum = v / (1 - rho)`` and ``gbar_sum = gbar / (1 - rho)`` (updated as
+    ``v_sum <- rho v_sum + g^2``, two in-place passes), and ``momentum`` holds ``-M`` (the
+    step itself, so no extra pass negates it).
     """
 
     name = "rmsprop"
@@ -352,9 +367,9 @@ class scale_by_rms(GradientTransformation):
         self.centered = centered
 
     def init(self, params):
-        state = {"count": 0, "velocity": _zeros(params), "_out": _empty(params), "_tmp": _empty(params)}
+        state = {"count": 0, "v_sum": _zeros(params), "_out": _empty(params)}
         if self.centered:
-            state["average_gradient"] = _zeros(params)
+            state["gbar_sum"] = _zeros(params)
         if self.momentum > 0:
             state["momentum"] = _zeros(params)
         return state
@@ -363,40 +378,32 @@ class scale_by_rms(GradientTransformation):
         t = state["count"]
         lr = 1.0 if self.learning_rate is None else _value(self.learning_rate, t)
         rho = self.rho
-        avg = state.get("average_gradient", [None] * len(updates))
+        c = 1.0 - rho                           # v = c * v_sum, gbar = c * gbar_sum
+        eps = self.epsilon / c                  # D = c * (v_sum [- c gbar_sum^2] + eps / c)
+        k = -lr / math.sqrt(c)                  # -delta = k * g / sqrt(D / c)
+        avg = state.get("gbar_sum", [None] * len(updates))
         mom = state.get("momentum", [None] * len(updates))
         outs = state["_out"]
-        for g, v, gbar, mm, o, tmp in zip(updates, state["velocity"], avg, mom, outs, state["_tmp"]):
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - rho
-            v *= rho
-            v += tmp                            # v = rho*v + (1-rho)*g^2
+        for g, v, gbar, mm, o in zip(updates, state["v_sum"], avg, mom, outs):
+            np.multiply(g, g, out=o)
+            _accumulate(v, rho, o)              # v_sum = rho v_sum + g^2
             if gbar is not None:
-                np.multiply(g, 1.0 - rho, out=tmp)
-                gbar *= rho
-                gbar += tmp                     # gbar = rho*gbar + (1-rho)*g
-                np.multiply(gbar, gbar, out=tmp)
-                np.subtract(v, tmp, out=tmp)
-                tmp += self.epsilon             # D = v - gbar^2 + eps
+                _accumulate(gbar, rho, g)       # gbar_sum = rho gbar_sum + g
+                np.multiply(gbar, gbar, out=o)
+                o *= c
+                np.subtract(v, o, out=o)
+                o += eps
             else:
-                np.add(v, self.epsilon, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            np.multiply(g, lr, out=o)
-            o /= tmp                            # delta = lr*g/sqrt(D)
+                np.add(v, eps, out=o)
+            np.sqrt(o, out=o)
+            np.divide(g, o, out=o)
+            o *= k                              # -delta
             if mm is not None:
-                mm *= self.momentum
-                mm += o                         # M = momentum*M + delta
-                np.negative(mm, out=o)
-            else:
-                np.negative(o, out=o)
+                _accumulate(mm, self.momentum, o)   # -M = momentum (-M) - delta
+        if mom[0] is not None:
+            outs = state["momentum"]
         state["count"] = t + 1
         return outs, state
-
-
-def _accumulate(acc, decay, x):
-    """``acc <- decay * acc + x`` in place (two passes, no temporary)."""
-    acc *= decay
-    acc += x
 
 
 class scale_by_adam(GradientTransformation):
@@ -549,7 +556,11 @@ class scale_by_adamax(GradientTransformation):
 class scale_by_adadelta(GradientTransformation):
     """Adadelta (Zeiler 2012; Keras = torch): ``E_g <- rho E_g + (1-rho) g^2``;
     ``delta = sqrt(E_d + epsilon) / sqrt(E_g + epsilon) * g``; ``E_d <- rho E_d + (1-rho) delta^2``;
-    update ``-lr * delta``."""
+    update ``-lr * delta``.
+
+    Storage: ``E_g_sum = E_g / (1 - rho)``, ``E_d_sum = E_d / (1 - rho)``; the ratio of roots
+    is ``sqrt((E_d_sum + e) / (E_g_sum + e))`` with ``e = epsilon / (1 - rho)`` (one root).
+    """
 
     name = "adadelta"
     elementwise = True
@@ -559,29 +570,24 @@ class scale_by_adadelta(GradientTransformation):
         self.learning_rate = learning_rate
 
     def init(self, params):
-        return {"count": 0, "accumulated_grad": _zeros(params), "accumulated_delta": _zeros(params),
+        return {"count": 0, "E_g_sum": _zeros(params), "E_d_sum": _zeros(params),
                 "_out": _empty(params), "_tmp": _empty(params)}
 
     def update(self, updates, state, params):
         t0 = state["count"]
-        rho, eps = self.rho, self.epsilon
+        rho = self.rho
+        eps = self.epsilon / (1.0 - rho)
         k = _lr_factor(self.learning_rate, t0)
-        for g, eg, ed, o, tmp in zip(updates, state["accumulated_grad"], state["accumulated_delta"],
-                                     state["_out"], state["_tmp"]):
+        for g, eg, ed, o, tmp in zip(updates, state["E_g_sum"], state["E_d_sum"], state["_out"], state["_tmp"]):
             np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - rho
-            eg *= rho
-            eg += tmp                           # E_g
+            _accumulate(eg, rho, tmp)           # E_g_sum = rho E_g_sum + g^2
             np.add(ed, eps, out=o)
-            np.sqrt(o, out=o)
-            o *= g
             np.add(eg, eps, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            o /= tmp                            # delta
+            o /= tmp
+            np.sqrt(o, out=o)
+            o *= g                              # delta
             np.multiply(o, o, out=tmp)
-            tmp *= 1.0 - rho
-            ed *= rho
-            ed += tmp                           # E_d
+            _accumulate(ed, rho, tmp)           # E_d_sum = rho E_d_sum + delta^2
             o *= k
         state["count"] = t0 + 1
         return state["_out"], state
