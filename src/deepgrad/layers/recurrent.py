@@ -148,6 +148,14 @@ class RNN(Layer):
 
     # ---------------------------------------------------------------- forward/backward
     def forward(self, x, training=False):
+        with cells.one_blas_thread():
+            return self._forward(x, training)
+
+    def backward(self, grad):
+        with cells.one_blas_thread():
+            return self._backward(grad)
+
+    def _forward(self, x, training):
         B, T, F = x.shape
         dt = x.dtype
         xmask, rmask = self._masks(B, F, training, dt)
@@ -166,7 +174,7 @@ class RNN(Layer):
             return [out] + [s.copy() for s in finals]
         return out
 
-    def backward(self, grad):
+    def _backward(self, grad):
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__} '{self.name}': backward() needs a "
                                f"forward(x, training=True) first.")

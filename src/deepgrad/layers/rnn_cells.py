@@ -17,9 +17,35 @@ the backward loop only multiplies.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 _FAST = ("tanh", "sigmoid", "relu", "linear")
+
+
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # optional: without it the loops use NumPy's BLAS threads as set
+        return None
+    return ThreadpoolController()
+
+
+_BLAS = _blas_controller()
+
+
+def one_blas_thread():
+    """Context for a recurrent layer's forward/backward: one BLAS thread.
+
+    The per-step matrix products are far too small to split across threads, and BLAS thread
+    hand-offs at every step cost more than the product; OpenBLAS's idle threads then spin
+    and steal the core the loop runs on (on a loaded 2-core machine an LSTM(128) epoch took
+    12x longer with 2 BLAS threads). Uses threadpoolctl when installed (about 15 us per
+    call), else does nothing."""
+    if _BLAS is None:
+        return contextlib.nullcontext()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 class Act:
