@@ -233,12 +233,17 @@ def test_state_names_and_validation():
     opt = O.Adam(amsgrad=True)
     opt.apply_gradients(zip([np.ones((2, 3)), np.ones(3)], w))
     st = opt.get_state()
-    assert set(st) == {"iterations", "adam/count", "adam/m_sum/0", "adam/m_sum/1", "adam/v_sum/0",
-                       "adam/v_sum/1", "adam/vmax_sum/0", "adam/vmax_sum/1"}
+    raw = {"iterations", "adam/count", "adam/m_sum/0", "adam/m_sum/1", "adam/v_sum/0", "adam/v_sum/1",
+           "adam/vmax_sum/0", "adam/vmax_sum/1"}
+    derived = {"adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1", "adam/vhat/0", "adam/vhat/1"}
+    assert set(st) == raw | derived
     assert int(st["iterations"]) == 1 and st["adam/m_sum/0"].shape == (2, 3)
-    # Keras's m = 0 + (1 - 0) * 0.1 = 0.1 after one step with g = 1; m_sum = m / (1 - beta_1) = 1
-    np.testing.assert_allclose(st["adam/m_sum/0"] * (1 - 0.9), 0.1)
-    np.testing.assert_allclose(st["adam/v_sum/1"] * (1 - 0.999), 0.001)
+    # Keras's m = 0 + (1 - 0) * 0.1 = 0.1 after one step with g = 1 (m_sum = m / (1 - beta_1) = 1)
+    np.testing.assert_allclose(st["adam/m/0"], 0.1)
+    np.testing.assert_allclose(st["adam/m_sum/0"], 1.0)
+    np.testing.assert_allclose(st["adam/v/1"], 0.001)
+    opt.set_state({k: v for k, v in st.items() if k in raw})  # the derived entries are optional
+    opt.set_state(st)
     bad = dict(st)
     bad["adam/m_sum/0"] = np.zeros((3, 2))
     with pytest.raises(ValueError, match=r"adam/m_sum/0.*\(2, 3\)"):
@@ -250,6 +255,29 @@ def test_state_names_and_validation():
     with pytest.raises(ValueError, match="iterations"):
         opt.set_state({})
     assert opt.get_state()["adam/m_sum/0"] is not opt.get_state()["adam/m_sum/0"]  # copies
+
+
+@pytest.mark.parametrize("cls,names", [
+    (O.Adam, {"adam/m/0": "m", "adam/v/0": "v"}), (O.Nadam, {"nadam/m/0": "m", "nadam/v/0": "v"}),
+    (O.Adamax, {"adamax/m/0": "m"}), (O.RMSprop, {"rmsprop/velocity/0": "v"}),
+    (O.Adadelta, {"adadelta/E_g/0": "v"}),
+])
+def test_derived_state_is_in_textbook_units(cls, names):
+    # literal moving averages: m = m + (g - m)(1 - beta_1), v = v + (g^2 - v)(1 - beta_2)
+    # (rho for RMSprop/Adadelta)
+    opt = cls(learning_rate=0.01)
+    w, m, v = np.zeros(4), np.zeros(4), np.zeros(4)
+    b1 = getattr(opt, "beta_1", 0.9)
+    b2 = getattr(opt, "beta_2", getattr(opt, "rho", 0.9))
+    rng = np.random.default_rng(4)
+    for _ in range(10):
+        g = rng.standard_normal(4)
+        m = m + (g - m) * (1 - b1)
+        v = v + (g ** 2 - v) * (1 - b2)
+        opt.apply_gradients([(g, w)])
+    st = opt.get_state()
+    for key, which in names.items():
+        np.testing.assert_allclose(st[key], {"m": m, "v": v}[which], rtol=1e-12)
 
 
 def test_layout_change_keeps_the_state():

@@ -433,20 +433,40 @@ class Optimizer:
         _copy_scalars(self._parts[0][3], self._state)
 
     # ------------------------------------------------------------------ state and config
-    def _state_items(self):
-        """(name, kind, transform state dict, key) for every saved entry of the chain's state."""
+    def _prefixed_leaves(self):
+        """(name prefix, transform, state dict) for each piece of the chain (names made unique)."""
         seen = {}
         for t, st in _leaves(self._transform, self._state):
             n = seen.get(t.name, 0)
             seen[t.name] = n + 1
-            prefix = t.name if n == 0 else f"{t.name}_{n}"
+            yield (t.name if n == 0 else f"{t.name}_{n}"), t, st
+
+    def _state_items(self):
+        """(prefix, key, transform state dict, value) for every saved entry of the chain's state."""
+        for prefix, _, st in self._prefixed_leaves():
             for key, value in st.items():
                 if not key.startswith("_"):
                     yield prefix, key, st, value
 
+    def _derived_state(self):
+        """Read-only entries in the algorithms' textbook units (e.g. Adam's ``m`` from ``m_sum``)."""
+        out = {}
+        for prefix, t, st in self._prefixed_leaves():
+            for name, (factor, key) in getattr(t, "derived", dict)().items():
+                if key in st:
+                    for i, v in enumerate(self._layout.variable_views(st[key])):
+                        out[f"{prefix}/{name}/{i}"] = v * factor
+        return out
+
     def get_state(self) -> dict:
         """Copies of the state: ``"iterations"``, per-variable slots ``"<transform>/<slot>/<i>"``
-        and scalars ``"<transform>/<name>"``. ``set_state`` of it resumes exactly."""
+        and scalars ``"<transform>/<name>"``; ``set_state`` of it resumes exactly (bit for bit).
+
+        Moving averages are stored as undamped sums (e.g. Adam's ``m_sum = m / (1 - beta_1)``);
+        the dict also holds them in the textbook units under their usual names (``"adam/m/0"``,
+        ``"adam/v/0"``, ...): these derived entries are for reading and are ignored by
+        ``set_state``.
+        """
         out = {"iterations": np.asarray(self.iterations, dtype=np.int64)}
         if self._transform is None:
             return out
@@ -456,10 +476,12 @@ class Optimizer:
                     out[f"{prefix}/{key}/{i}"] = v.copy()
             else:
                 out[f"{prefix}/{key}"] = np.asarray(value)
+        out.update(self._derived_state())
         return out
 
     def set_state(self, state: dict) -> None:
-        """Restore :meth:`get_state`'s dict (validated: names and shapes must match).
+        """Restore :meth:`get_state`'s dict (validated: names and shapes must match; the
+        derived textbook-unit entries may be present or not and are not used).
 
         Before the optimizer is built (no step yet), the state is kept and applied at build.
         """
@@ -471,12 +493,15 @@ class Optimizer:
             self._pending_state = dict(state)
             return
         expected = self.get_state()
-        if set(expected) != set(state):
+        optional = set(self._derived_state())
+        required = set(expected) - optional
+        if not required <= set(state) <= set(expected):
             raise ValueError(f"{where}: `state` names do not match this optimizer: missing "
-                             f"{sorted(set(expected) - set(state))}, unexpected {sorted(set(state) - set(expected))}.")
-        for k, v in expected.items():
-            if np.shape(state[k]) != v.shape:
-                raise ValueError(f"{where}: `state`[{k!r}] must have shape {v.shape}, got {np.shape(state[k])}.")
+                             f"{sorted(required - set(state))}, unexpected {sorted(set(state) - set(expected))}.")
+        for k in state:
+            if np.shape(state[k]) != expected[k].shape:
+                raise ValueError(f"{where}: `state`[{k!r}] must have shape {expected[k].shape}, "
+                                 f"got {np.shape(state[k])}.")
         for prefix, key, st, value in self._state_items():
             if isinstance(value, list):
                 for i, v in enumerate(self._layout.variable_views(value)):

@@ -17,7 +17,9 @@ Conventions (chosen for speed; they are what lets one step run with no allocatio
   they are not part of the saved state) and returns them, so the returned arrays are
   overwritten by the next call.
 - State is a ``dict``: a value is either a list of arrays, one per parameter array ("slots",
-  updated in place), or a Python scalar (e.g. the step ``count``).
+  updated in place), or a Python scalar (e.g. the step ``count``). A transform may define
+  ``derived() -> {name: (factor, slot)}``: slots shown in textbook units (``factor * slot``)
+  by the optimizer's ``get_state``.
 - The returned updates are *added* to the parameters: transformations that end a chain
   (``scale_by_*`` with a ``learning_rate``, :class:`scale_by_learning_rate`) produce
   ``-lr * direction``.
@@ -374,6 +376,11 @@ class scale_by_rms(GradientTransformation):
             state["momentum"] = _zeros(params)
         return state
 
+    def derived(self):
+        """Slots in textbook units: ``name -> (factor, stored slot)`` (``M`` is ``-momentum``)."""
+        c = 1.0 - self.rho
+        return {"velocity": (c, "v_sum"), "average_gradient": (c, "gbar_sum"), "M": (-1.0, "momentum")}
+
     def update(self, updates, state, params):
         t = state["count"]
         lr = 1.0 if self.learning_rate is None else _value(self.learning_rate, t)
@@ -444,6 +451,11 @@ class scale_by_adam(GradientTransformation):
             state["vmax_sum"] = _zeros(params)
         return state
 
+    def derived(self):
+        """Slots in textbook units: ``name -> (factor, stored slot)``."""
+        return {"m": (1.0 - self.beta_1, "m_sum"), "v": (1.0 - self.beta_2, "v_sum"),
+                "vhat": (1.0 - self.beta_2, "vmax_sum")}
+
     def scalars(self, t, lr_factor):
         """``(e, k)`` with update ``k * m_sum / (sqrt(v_sum) + e)`` at 1-based step ``t``."""
         b1, b2 = self.beta_1, self.beta_2
@@ -494,6 +506,10 @@ class scale_by_nadam(GradientTransformation):
         return {"count": 0, "u_product": 1.0, "m_sum": _zeros(params), "v_sum": _zeros(params),
                 "_out": _empty(params), "_tmp": _empty(params)}
 
+    def derived(self):
+        """Slots in textbook units: ``name -> (factor, stored slot)``."""
+        return {"m": (1.0 - self.beta_1, "m_sum"), "v": (1.0 - self.beta_2, "v_sum")}
+
     def update(self, updates, state, params):
         t0 = state["count"]
         t = t0 + 1
@@ -536,6 +552,10 @@ class scale_by_adamax(GradientTransformation):
     def init(self, params):
         return {"count": 0, "m_sum": _zeros(params), "norm": _zeros(params), "_out": _empty(params)}
 
+    def derived(self):
+        """Slots in textbook units: ``name -> (factor, stored slot)``."""
+        return {"m": (1.0 - self.beta_1, "m_sum")}
+
     def update(self, updates, state, params):
         t0 = state["count"]
         t = t0 + 1
@@ -572,6 +592,10 @@ class scale_by_adadelta(GradientTransformation):
     def init(self, params):
         return {"count": 0, "E_g_sum": _zeros(params), "E_d_sum": _zeros(params),
                 "_out": _empty(params), "_tmp": _empty(params)}
+
+    def derived(self):
+        """Slots in textbook units: ``name -> (factor, stored slot)``."""
+        return {"E_g": (1.0 - self.rho, "E_g_sum"), "E_d": (1.0 - self.rho, "E_d_sum")}
 
     def update(self, updates, state, params):
         t0 = state["count"]
