@@ -230,7 +230,10 @@ def lstm_forward(xp, Rs, h0, c0, act, rec_act, rmask=None):
             act(z[3], a[3])
         np.multiply(buf[t, 1:3], buf[t, 3:5], out=prod)        # [i g, f c_prev]
         np.add(prod[0], prod[1], out=buf[t + 1, 4])
-        act(buf[t + 1, 4], TC[t])
+        if fused:
+            np.tanh(buf[t + 1, 4], out=TC[t])
+        else:
+            act(buf[t + 1, 4], TC[t])
         np.multiply(a[0], TC[t], out=HT[t + 1])
     Hs = np.ascontiguousarray(HT.transpose(0, 2, 1))
     return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs,
