@@ -8,8 +8,10 @@ BLAS, ``torch.set_num_threads`` for torch).
 
     .venv/bin/python benchmarks/optimizers.py [--steps 200] [--repeats 5]
 
-Prints a table (median milliseconds per step and the ratio deepgrad/torch; below 1 means
-deepgrad is faster) and writes ``benchmarks/results/optimizers.json``.
+Each repeat times ``--steps`` steps; deepgrad and torch repeats alternate. Prints a table (the
+best repeat's milliseconds per step and the ratio deepgrad/torch, below 1 meaning deepgrad is
+faster; the ratio of medians beside it) and writes ``benchmarks/results/optimizers.json``
+with the load average at the start, since a busy machine inflates every number.
 """
 
 from __future__ import annotations
@@ -61,16 +63,23 @@ def _torch_setup(params, grads):
     return tp
 
 
-def _time(step, steps, repeats):
-    step()
-    step()
-    best = []
+def _once(step, steps):
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - t0) / steps * 1e3
+
+
+def _time_pair(a, b, steps, repeats):
+    """Alternate the two (so that a busy machine slows both alike); ms per step, every repeat."""
+    for f in (a, b):
+        f()
+        f()
+    ta, tb = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        best.append((time.perf_counter() - t0) / steps)
-    return float(np.median(best)) * 1e3
+        ta.append(_once(a, steps))
+        tb.append(_once(b, steps))
+    return ta, tb
 
 
 def main():
@@ -79,6 +88,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args()
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} on {os.cpu_count()} CPUs")
     rng = np.random.default_rng(0)
     params, grads = _deepgrad_setup(rng)
     n = sum(p.size for p in params)
@@ -94,13 +105,16 @@ def main():
                 pairs = list(zip(grads, params))
                 tp = _torch_setup(params, grads)
                 topt = make_torch(tp)
-                dg = _time(lambda: opt.apply_gradients(pairs), args.steps, args.repeats)
-                tt = _time(topt.step, args.steps, args.repeats)
+                ta, tb = _time_pair(lambda: opt.apply_gradients(pairs), topt.step, args.steps, args.repeats)
+                dg, tt = min(ta), min(tb)
+                med = float(np.median(ta)) / float(np.median(tb))
                 rows.append({"optimizer": name, "threads": threads, "deepgrad_ms": dg, "torch_ms": tt,
-                             "ratio": dg / tt})
+                             "ratio": dg / tt, "deepgrad_ms_median": float(np.median(ta)),
+                             "torch_ms_median": float(np.median(tb)), "ratio_median": med})
                 print(f"{name:<20} threads={threads}  deepgrad {dg:7.3f} ms  torch {tt:7.3f} ms  "
-                      f"ratio {dg / tt:5.2f}", flush=True)
+                      f"ratio {dg / tt:5.2f}  (medians: {med:5.2f})", flush=True)
     out = {"params": int(n), "dtype": "float32", "steps": args.steps, "repeats": args.repeats,
+           "loadavg_at_start": load,
            "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
            "numpy": np.__version__, "torch": torch.__version__, "rows": rows}
     path = os.path.join(os.path.dirname(__file__), "results", "optimizers.json")
