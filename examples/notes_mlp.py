@@ -9,7 +9,7 @@ Every ``model.compile(...)`` line below is copied from the slides, including Ker
 ``lr=`` spelling and the lower-case ``keras.optimizers.adam``. The data are Fashion-MNIST
 (the embedded subset by default; ``--full`` for the full set when installed).
 
-    python examples/notes_mlp.py [--epochs 35] [--full] [--only sgd]
+    python examples/notes_mlp.py [--epochs 35] [--full] [--only sgd] [--seed 0]
 """
 
 import argparse
@@ -76,10 +76,12 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=35, help="epochs per run (the notes use 35)")
     ap.add_argument("--full", action="store_true", help="full Fashion-MNIST instead of the embedded subset")
     ap.add_argument("--only", choices=sorted(NOTES_OPTIMIZERS), help="run one optimizer call")
+    ap.add_argument("--seed", type=int, default=0, help="seed of deepgrad's generator (default 0)")
     args = ap.parse_args(argv)
     data = load_notes_data(full=args.full)
     for name in [args.only] if args.only else NOTES_OPTIMIZERS:
         print(f"\n=== {name} ===")
+        keras.utils.set_random_seed(args.seed)
         model, history = run(name, *data, nepochs=args.epochs)
         print(f"{name}: final val_accuracy {history.history['val_accuracy'][-1]:.4f}")
 
