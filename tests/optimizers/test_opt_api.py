@@ -475,3 +475,23 @@ def test_threaded_step_in_a_forked_child(monkeypatch):
         assert os.read(r, 16) == b"2" and status == 0
     finally:
         O.set_num_threads(previous)
+
+
+def test_threaded_parts_follow_new_buffers(monkeypatch):
+    # the same variables in new (flat) buffers: the per-thread slices must move to them
+    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    previous = O.get_num_threads()
+    O.set_num_threads(2)
+    try:
+        pbuf, params, gbuf, grads = _model_buffers()
+        opt = O.Adam(0.1)
+        _train(opt, params, grads, 2)
+        old = pbuf.copy()
+        pbuf2, params2, gbuf2, grads2 = _model_buffers()
+        pbuf2[...] = pbuf
+        gbuf2[...] = 1.0
+        opt.apply_gradients(zip(grads2, params2))
+        np.testing.assert_array_equal(pbuf, old)
+        assert np.all(pbuf2 < old) and opt._parts is not None
+    finally:
+        O.set_num_threads(previous)

@@ -224,6 +224,7 @@ class Optimizer:
         self._pending_state = None
         self._parts = None
         self._parts_key = None
+        self._version = 0  # bumped when the state or the layout is rebuilt (re-slices the threads' parts)
 
     # ------------------------------------------------------------------ learning rate
     @staticmethod
@@ -329,6 +330,7 @@ class Optimizer:
 
     def _build(self, grads, params, names):
         self._layout = _Layout(grads, params)
+        self._version += 1
         self._shapes = [p.shape for p in params]
         self._transform = self._build_transform(names)
         self._state = self._transform.init(self._layout.params_list)
@@ -339,6 +341,7 @@ class Optimizer:
     def _relayout(self, grads, params):
         """The same variables arrive in other arrays: keep the state, re-mapped if the grouping changed."""
         new = _Layout(grads, params)
+        self._version += 1
         if new.compatible(self._layout):
             self._layout = new
             return
@@ -416,7 +419,7 @@ class Optimizer:
         param += updates[0]
 
     def _step(self, layout):
-        key = (id(self._state), id(layout), _THREADS["n"])
+        key = (self._version, _THREADS["n"])
         if self._parts_key != key:
             self._parts, self._parts_key = self._partition(), key
         if self._parts is None:
