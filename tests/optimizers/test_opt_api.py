@@ -492,6 +492,6 @@ def test_threaded_parts_follow_new_buffers(monkeypatch):
         gbuf2[...] = 1.0
         opt.apply_gradients(zip(grads2, params2))
         np.testing.assert_array_equal(pbuf, old)
-        assert np.all(pbuf2 < old) and opt._parts is not None
+        assert np.all(pbuf2 != old) and opt._parts is not None
     finally:
         O.set_num_threads(previous)
