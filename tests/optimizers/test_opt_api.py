@@ -242,6 +242,7 @@ def test_state_names_and_validation():
     np.testing.assert_allclose(st["adam/m/0"], 0.1)
     np.testing.assert_allclose(st["adam/m_sum/0"], 1.0)
     np.testing.assert_allclose(st["adam/v/1"], 0.001)
+    assert set(opt.get_state(include_derived=False)) == raw
     opt.set_state({k: v for k, v in st.items() if k in raw})  # the derived entries are optional
     opt.set_state(st)
     bad = dict(st)

@@ -461,14 +461,14 @@ class Optimizer:
                         out[f"{prefix}/{name}/{i}"] = v * factor
         return out
 
-    def get_state(self) -> dict:
+    def get_state(self, include_derived: bool = True) -> dict:
         """Copies of the state: ``"iterations"``, per-variable slots ``"<transform>/<slot>/<i>"``
         and scalars ``"<transform>/<name>"``; ``set_state`` of it resumes exactly (bit for bit).
 
         Moving averages are stored as undamped sums (e.g. Adam's ``m_sum = m / (1 - beta_1)``);
         the dict also holds them in the textbook units under their usual names (``"adam/m/0"``,
         ``"adam/v/0"``, ...): these derived entries are for reading and are ignored by
-        ``set_state``.
+        ``set_state``; ``include_derived=False`` leaves them out (e.g. to save a checkpoint).
         """
         out = {"iterations": np.asarray(self.iterations, dtype=np.int64)}
         if self._transform is None:
@@ -479,7 +479,8 @@ class Optimizer:
                     out[f"{prefix}/{key}/{i}"] = v.copy()
             else:
                 out[f"{prefix}/{key}"] = np.asarray(value)
-        out.update(self._derived_state())
+        if include_derived:
+            out.update(self._derived_state())
         return out
 
     def set_state(self, state: dict) -> None:
