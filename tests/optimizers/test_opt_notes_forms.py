@@ -134,6 +134,10 @@ def test_functional_adam_bad_input():
         F.update_parameters_with_adam(*w, *w, *z, 0)
     with pytest.raises(ValueError, match="shape"):
         F.update_parameters_with_adam(*w, np.zeros((5, 5)), *w[1:], *z, 1)
+    for kwargs, name in (({"beta1": 1.0}, "beta1"), ({"beta2": -0.1}, "beta2"), ({"epsilon": 0.0}, "epsilon"),
+                         ({"learning_rate": -1.0}, "learning_rate")):
+        with pytest.raises(ValueError, match=name):
+            F.update_parameters_with_adam(*w, *w, *z, 1, **kwargs)
 
 
 def test_slide_slip_would_multiply_by_the_gradient_twice():

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad._validation import check_float
+
 from .transforms import scale_by_adam
 
 __all__ = ["initialize_adam", "update_parameters_with_adam"]
@@ -44,6 +46,11 @@ def update_parameters_with_adam(W1, b1, W2, b2, dW1, db1, dW2, db2, vW1, vb1, vW
     """
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
         raise ValueError(f"update_parameters_with_adam: `t` must be an int >= 1 (1-based step), got {t!r}.")
+    where = "update_parameters_with_adam"
+    check_float(learning_rate, "learning_rate", where, low=0.0)
+    for name, b in (("beta1", beta1), ("beta2", beta2)):
+        check_float(b, name, where, low=0.0, high=1.0, high_inclusive=False)
+    check_float(epsilon, "epsilon", where, low=0.0, low_inclusive=False)
     params = [np.asarray(a, dtype=float) for a in (W1, b1, W2, b2)]
     grads = [np.asarray(a, dtype=float) for a in (dW1, db1, dW2, db2)]
     v = [np.array(a, dtype=float) for a in (vW1, vb1, vW2, vb2)]
