@@ -268,3 +268,15 @@ def test_a_frozen_layer_is_not_updated_and_counts_as_non_trainable():
     assert all(np.array_equal(a, b) for a, b in zip(before[:2], after[:2]))      # frozen kernel and bias
     assert not all(np.array_equal(a, b) for a, b in zip(before[2:], after[2:]))  # the head learned
     assert "Non-trainable params: 48" in summary_text(model)  # 5*8 + 8
+
+
+def test_learning_rate_logged_by_a_callback_lands_in_history():
+    from deepgrad.callbacks import LearningRateScheduler
+    x, y, _ = _toy_data(32)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="categorical_crossentropy")
+    halve = LearningRateScheduler(lambda epoch, lr: lr / 2 if epoch else lr)  # halve from epoch 1 on
+    h = model.fit(x, y, epochs=3, verbose=0, callbacks=[halve])
+    # 0.1 at epoch 0, then 0.05, 0.025 (History is added after the user's callbacks, as Keras does)
+    assert h.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+    assert sorted(h.history) == ["learning_rate", "loss"]

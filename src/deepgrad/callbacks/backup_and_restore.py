@@ -89,23 +89,30 @@ class BackupAndRestore(Callback):
             order = self.model._epoch_order
             boundary = {"epoch": epoch + 1, "batch": 0, "seen": 0, "loss_sum": 0.0,
                         "shuffle": order is not None, "n": None if order is None else int(len(order))}
-            self._save(boundary, None, history_through=epoch)
+            self._save(boundary, None, closing=(epoch, logs or {}))
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.path):
             os.remove(self.path)
 
     # ------------------------------------------------------------------ backup
-    def _save(self, progress, order, history_through=None):
+    def _save(self, progress, order, closing=None):
+        """Back up the training state; ``closing=(epoch, logs)`` adds the epoch being closed to the
+        saved History (History records it after the user's callbacks, as in Keras)."""
         history = self.model.history
+        epochs = list(history.epoch) if history is not None else []
+        records = {k: list(v) for k, v in history.history.items()} if history is not None else {}
+        if closing is not None and closing[0] not in epochs:
+            epochs.append(closing[0])
+            for k, v in sorted(closing[1].items()):
+                records.setdefault(k, []).append(v)
         state = {
             "epoch": int(progress["epoch"]), "batch": int(progress["batch"]),
             "seen": int(progress["seen"]), "loss_sum": float(progress["loss_sum"]),
             "shuffle": bool(progress.get("shuffle", order is not None)),
             "n": progress.get("n", None if order is None else int(len(order))),
             "rng_state": config.rng().bit_generator.state,
-            "history": {"epoch": list(history.epoch) if history is not None else [],
-                        "history": dict(history.history) if history is not None else {}},
+            "history": {"epoch": epochs, "history": records},
         }
         extra = {saving.TRAINING_JSON: json.dumps(state, default=_jsonable).encode("utf-8")}
         if order is not None:

@@ -4,7 +4,8 @@ Order in ``fit``: ``on_train_begin`` -> per epoch ``on_epoch_begin`` -> per batc
 ``on_train_batch_begin`` / ``on_train_batch_end(batch, logs)`` -> validation
 (``on_test_*``) -> ``on_epoch_end(epoch, logs)`` -> ``on_train_end``.
 Setting ``model.stop_training = True`` ends training after the current batch.
-``History`` is always added by ``fit`` and returned by it.
+``fit`` adds a new ``History`` after the user's callbacks (so what they put in the epoch logs,
+such as ``learning_rate``, is recorded), then the progress bar, and returns the History.
 """
 
 from __future__ import annotations
@@ -81,10 +82,6 @@ class History(Callback):
         super().__init__()
         self.history: dict[str, list] = {}
         self.epoch: list[int] = []
-
-    def on_train_begin(self, logs=None):
-        self.epoch = []
-        self.history = {}
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

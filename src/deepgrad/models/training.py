@@ -169,7 +169,7 @@ class TrainingMixin:
         self._build_metrics(y, where)
         self._pack_weights()
         history = History()
-        cbs = [history] + callbacks
+        cbs = callbacks + [history]  # as Keras: History sees the logs the user's callbacks added
         if verbose:
             from ..callbacks.progbar import ProgbarLogger
             cbs.append(ProgbarLogger(verbose))
