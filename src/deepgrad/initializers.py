@@ -25,7 +25,7 @@ import numpy as np
 
 from . import config
 from ._validation import check_choice, check_float, check_int
-from .registry import Registry
+from .registry import Configurable, Registry
 
 INITIALIZERS = Registry("initializer")
 
@@ -44,22 +44,11 @@ def compute_fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``__call__(shape, dtype=None)`` and ``get_config()``."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _dtype(dtype):

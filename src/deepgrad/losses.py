@@ -31,12 +31,12 @@ import numpy as np
 from . import config
 from ._validation import check_bool, check_float
 from .activations import sigmoid_
-from .registry import Registry, snake_case
+from .registry import Configurable, Registry, snake_case
 
 LOSSES = Registry("loss")
 
 
-class Loss:
+class Loss(Configurable):
     """Base class. Subclasses implement ``_losses(y_true, y_pred, want_grad) -> (l, G)`` with
     ``l`` the per-sample losses and ``G`` = dl_i/dy_pred (unreduced; None unless ``want_grad``)."""
 
@@ -84,14 +84,6 @@ class Loss:
 
     def get_config(self) -> dict:
         return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
     # ------------------------------------------------------------------ machinery
     def _losses(self, y_true, y_pred, want_grad):
@@ -447,17 +439,7 @@ class BinaryCrossentropy(Loss):
 
 def get(identifier, argname: str = "loss") -> Loss:
     """Resolve a loss name (``"mse"``, ``"categorical_crossentropy"``, ...), a config dict or a Loss."""
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if identifier is None:
-        raise TypeError(f"`{argname}` must be a loss name ({', '.join(LOSSES.names())}) or Loss, got None.")
-    obj = LOSSES.get(identifier, argname)
-    if not isinstance(obj, Loss):
-        raise TypeError(
-            f"`{argname}` must be a loss name ({', '.join(LOSSES.names())}), config dict or Loss "
-            f"(an object with value and gradient), got {type(identifier).__name__} {identifier!r}."
-        )
-    return obj
+    return LOSSES.get_instance(identifier, argname, Loss, "Loss (an object with value and gradient)")
 
 
 def serialize(loss):

@@ -19,6 +19,24 @@ def snake_case(name: str) -> str:
     return s.lower()
 
 
+class Configurable:
+    """An object rebuilt from its constructor arguments: ``from_config(get_config())``.
+
+    Subclasses return their arguments from ``get_config``; the repr shows them too.
+    """
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
 class Registry:
     """A table of named constructors of one kind (e.g. ``"activation"``)."""
 
@@ -82,6 +100,21 @@ class Registry:
         if callable(identifier) or identifier is not None:
             return identifier
         raise TypeError(f"`{argname}` must be a {self.kind} name, config dict or object, got None.")
+
+    def get_instance(self, identifier, argname: str, base: type, what: str):
+        """:meth:`get`, then check the result is a ``base`` (a class of ``base`` is instantiated).
+
+        ``what`` describes the accepted objects in the error, e.g. ``"Loss"``.
+        """
+        if isinstance(identifier, type) and issubclass(identifier, base):
+            return identifier()
+        obj = None if identifier is None else self.get(identifier, argname)
+        if not isinstance(obj, base):
+            raise TypeError(
+                f"`{argname}` must be a {self.kind} name ({', '.join(self.names())}), config dict "
+                f"or {what}, got {type(identifier).__name__} {identifier!r}."
+            )
+        return obj
 
     def serialize(self, obj) -> Any:
         """Inverse of :meth:`get`: a name for registered functions, ``{"class_name", "config"}`` for objects."""

@@ -18,12 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_float
-from .registry import Registry
+from .registry import Configurable, Registry
 
 REGULARIZERS = Registry("regularizer")
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``__call__(w) -> float`` penalty and ``grad(w) -> array`` of w's shape."""
 
     def __call__(self, w) -> float:
@@ -31,17 +31,6 @@ class Regularizer:
 
     def grad(self, w):
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 @REGULARIZERS.register()
@@ -99,13 +88,7 @@ def get(identifier, argname: str = "regularizer"):
     """Resolve ``"l1"``, ``"l2"``, ``"l1_l2"`` (Keras defaults), a config dict or a Regularizer; None -> None."""
     if identifier is None:
         return None
-    obj = REGULARIZERS.get(identifier, argname)
-    if not isinstance(obj, Regularizer):
-        raise TypeError(
-            f"`{argname}` must be a regularizer name ({', '.join(REGULARIZERS.names())}), "
-            f"config dict or Regularizer, got {type(identifier).__name__} {identifier!r}."
-        )
-    return obj
+    return REGULARIZERS.get_instance(identifier, argname, Regularizer, "Regularizer")
 
 
 def serialize(regularizer):
