@@ -269,8 +269,19 @@ def _prob_ce(y_true, p, want_grad):
     return losses, g
 
 
+class _ClassScores(Loss):
+    """Losses over class scores on the last axis; subclasses check the labels (``_prepare_labels``)."""
+
+    def _prepare(self, y_true, y_pred):
+        where = type(self).__name__
+        y_pred = _float_array(y_pred, "y_pred", where)
+        if y_pred.ndim < 2:
+            raise ValueError(f"{where}: `y_pred` must be (N, ..., C) class scores, got shape {y_pred.shape}.")
+        return self._prepare_labels(y_true, y_pred, where, False), y_pred, False
+
+
 @LOSSES.register()
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_ClassScores):
     """CategoricalCrossentropy(from_logits=False, label_smoothing=0.0): l_i = -sum_c y_ic log p_ic.
 
     y_true one-hot (or soft) of y_pred's shape (N, ..., C). Label smoothing: y <- y (1 - ls) + ls / C.
@@ -285,13 +296,6 @@ class CategoricalCrossentropy(Loss):
         self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
         self.label_smoothing = check_float(label_smoothing, "label_smoothing", type(self).__name__,
                                            low=0.0, high=1.0)
-
-    def _prepare(self, y_true, y_pred):
-        where = type(self).__name__
-        y_pred = _float_array(y_pred, "y_pred", where)
-        if y_pred.ndim < 2:
-            raise ValueError(f"{where}: `y_pred` must be (N, ..., C) class scores, got shape {y_pred.shape}.")
-        return self._prepare_labels(y_true, y_pred, where, False), y_pred, False
 
     def _prepare_labels(self, y_true, y_pred, where, flat):
         y_true = _float_array(y_true, "y_true", where, dtype=y_pred.dtype)
@@ -317,7 +321,7 @@ class CategoricalCrossentropy(Loss):
 
 
 @LOSSES.register()
-class SparseCategoricalCrossentropy(Loss):
+class SparseCategoricalCrossentropy(_ClassScores):
     """SparseCategoricalCrossentropy(from_logits=False): l_i = -log p_{i, y_i}.
 
     y_true holds integer class indices in [0, C), shape (N, ...) or (N, ..., 1); float arrays of
@@ -330,13 +334,6 @@ class SparseCategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, name=None):
         super().__init__(name)
         self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
-
-    def _prepare(self, y_true, y_pred):
-        where = type(self).__name__
-        y_pred = _float_array(y_pred, "y_pred", where)
-        if y_pred.ndim < 2:
-            raise ValueError(f"{where}: `y_pred` must be (N, ..., C) class scores, got shape {y_pred.shape}.")
-        return self._prepare_labels(y_true, y_pred, where, False), y_pred, False
 
     def _prepare_labels(self, y_true, y_pred, where, flat):
         y = np.asarray(y_true)

@@ -55,50 +55,40 @@ def _lr(value, name, where):
     return check_float(value, name, where, low=0.0)
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _RatioDecay(LearningRateSchedule):
+    """Shared by the two decays of ``step / decay_steps`` (floored when ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        w = type(self).__name__
+        self.initial_learning_rate = _lr(initial_learning_rate, "initial_learning_rate", w)
+        self.decay_steps = check_float(decay_steps, "decay_steps", w, low=0.0, low_inclusive=False)
+        self.decay_rate = check_float(decay_rate, "decay_rate", w, low=0.0)
+        self.staircase = check_bool(staircase, "staircase", w)
+        self.name = name or w
+
+    def _ratio(self, step):
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RatioDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase`` the
     exponent is ``floor(step / decay_steps)``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        w = "ExponentialDecay"
-        self.initial_learning_rate = _lr(initial_learning_rate, "initial_learning_rate", w)
-        self.decay_steps = check_float(decay_steps, "decay_steps", w, low=0.0, low_inclusive=False)
-        self.decay_rate = check_float(decay_rate, "decay_rate", w, low=0.0)
-        self.staircase = check_bool(staircase, "staircase", w)
-        self.name = name
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * self.decay_rate ** self._ratio(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RatioDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (the notes' 1/t decay);
     with ``staircase`` the ratio is ``floor(step / decay_steps)``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        w = "InverseTimeDecay"
-        self.initial_learning_rate = _lr(initial_learning_rate, "initial_learning_rate", w)
-        self.decay_steps = check_float(decay_steps, "decay_steps", w, low=0.0, low_inclusive=False)
-        self.decay_rate = check_float(decay_rate, "decay_rate", w, low=0.0)
-        self.staircase = check_bool(staircase, "staircase", w)
-        self.name = name
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._ratio(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
