@@ -76,6 +76,7 @@ class RNN(Layer):
         super().__init__(**kwargs)
         self.states = None
         self._cache = None
+        self._ws = {}            # work arrays reused from batch to batch (see rnn_cells.work)
         self.input_grad_norms = None
 
     # ---------------------------------------------------------------- building
@@ -217,15 +218,10 @@ class RNN(Layer):
     def _bias_grad_input(self, dZ2):
         np.sum(dZ2, axis=0, out=self.bias.grad)
 
-    def _projection(self, xt, scale=None, cols=None):
-        """x_t @ kernel + bias for all time steps in ONE matrix product: (T, B, k*units).
-
-        ``cols`` reorders the columns (LSTM's internal gate order), ``scale`` multiplies them.
-        """
+    def _projection(self, xt, scale=None):
+        """x_t @ kernel + bias for all time steps in ONE matrix product: (T, B, k*units)."""
         T, B, F = xt.shape
         K, b = self.kernel.value, self._input_bias()
-        if cols is not None:
-            K, b = K[:, cols], None if b is None else b[cols]
         if scale is not None:
             K = K * scale
             b = None if b is None else b * scale
@@ -325,17 +321,18 @@ class LSTM(RNN):
     def _run(self, xt, states, rmask):
         fused = cells.lstm_fused(self.act, self.rec_act)
         cols = cells.lstm_columns(self.units)
-        scale = cells.lstm_column_scale(self.units, fused, xt.dtype) if fused else None
-        xp = self._projection(xt, scale, cols)
-        Rs = self.recurrent_kernel.value[:, cols]
+        b = self.bias.value[cols] if self.use_bias else np.zeros(4 * self.units, xt.dtype)
+        W = np.concatenate([self.recurrent_kernel.value[:, cols], self.kernel.value[:, cols],
+                            b[None]])                         # [R; K; b], (H + F + 1, 4H)
         if fused:
-            Rs *= scale
-        cache = cells.lstm_forward(xp, Rs, states[0], states[1], self.act, self.rec_act, rmask)
+            W *= cells.lstm_column_scale(self.units, fused, xt.dtype)
+        cache = cells.lstm_forward(xt, W, states[0], states[1], self.act, self.rec_act, rmask,
+                                   self._ws)
         return [cache["Hs"][-1], cache["c_final"]], cache["Hs"], cache
 
     def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
-        dZ = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act, dH, g_states[0],
-                                 g_states[1], rmask)
+        dZ = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act, dH,
+                                 g_states[0], g_states[1], rmask, self._ws)
         hprev = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
         T, B, H = hprev.shape
         np.matmul(hprev.reshape(T * B, H).T, dZ.reshape(T * B, 4 * H),

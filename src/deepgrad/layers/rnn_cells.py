@@ -112,6 +112,17 @@ class Act:
         return activations.serialize(self.obj) if hasattr(activations, "serialize") else self.name
 
 
+def work(ws, key, shape, dtype):
+    """A work array kept in the dict ``ws`` and reused by the next call with the same shape
+    and dtype (fresh multi-MB arrays every batch cost page faults); a new array if ws is None."""
+    if ws is None:
+        return np.empty(shape, dtype=dtype)
+    a = ws.get(key)
+    if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+        a = ws[key] = np.empty(shape, dtype=dtype)
+    return a
+
+
 def _dh_source(dH, t, dh_rec, dh):
     """dL/dh_t = (gradient from the output at t) + (gradient from step t+1)."""
     if dH is None:
@@ -187,39 +198,45 @@ def lstm_column_scale(H, fused, dtype):
     return np.repeat(_LSTM_SCALE if fused else np.ones(4), H).astype(dtype)
 
 
-def lstm_forward(xp, Rs, h0, c0, act, rec_act, rmask=None):
-    """LSTM loop on xp (T,B,4H) = x K + b in the internal [o, i, f, c] column order
-    (sigmoid columns halved if fused); Rs (H,4H) likewise.
+def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
+    """LSTM loop. xt: (T,B,F) inputs; W: (H+F+1, 4H) = [recurrent_kernel; kernel; bias]
+    stacked, columns in the internal [o, i, f, c] order (sigmoid columns halved if fused).
 
+    Each step is ONE product ``W^T [h_{t-1}; x_t; 1]``: the inputs and a row of ones sit
+    under the state in a (H+F+1, B) column block prepared for all steps before the loop, so
+    the step's pre-activations need no separate add.
     i, f, o = rec_act(.), g = act(.), c_t = f c_{t-1} + i g, h_t = o act(c_t).
     Returns a cache dict: A (T,4,H,B) gate activations [o, i, f, g], Z (pre-activations,
-    None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), c_final (B,H).
+    None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), c_final (B,H);
+    all but c_final live in the workspace ``ws`` until the next call.
     """
-    T, B, H4 = xp.shape
+    T, B, F = xt.shape
+    H4 = W.shape[1]
     H = H4 // 4
-    dt = xp.dtype
+    dt = xt.dtype
     fused = lstm_fused(act, rec_act)
-    xpT = np.ascontiguousarray(xp.transpose(0, 2, 1)).reshape(T, 4, H, B)
-    RsT = np.ascontiguousarray(Rs.T)                            # (4H, H)
-    buf = np.empty((T + 1, 5, H, B), dtype=dt)                  # [o, i, f, g, c_prev]
+    WT = np.ascontiguousarray(W.T)                              # (4H, H+F+1)
+    HX = work(ws, "HX", (T + 1, H + F + 1, B), dt)              # [h_{t-1}; x_t; 1] per step
+    HX[0, :H] = h0.T
+    HX[:T, H:H + F] = xt.transpose(0, 2, 1)
+    HX[:, H + F] = 1
+    if rmask is None:
+        HT = HX[:, :H]                                          # the states, (T+1, H, B)
+    else:                                                       # the product sees masked h
+        rmT = np.ascontiguousarray(rmask.T)
+        HT = work(ws, "HT", (T + 1, H, B), dt)
+        HT[0] = h0.T
+        HX[0, :H] *= rmT
+    buf = work(ws, "gates", (T + 1, 5, H, B), dt)              # [o, i, f, g, c_prev]
     A, C = buf[:T, 0:4], buf[:, 4]
     C[0] = c0.T
-    Z = None if fused else np.empty((T, 4, H, B), dtype=dt)
-    HT = np.empty((T + 1, H, B), dtype=dt)
-    HT[0] = h0.T
-    TC = np.empty((T, H, B), dtype=dt)
-    prod = np.empty((2, H, B), dtype=dt)
-    hm = np.empty((H, B), dtype=dt)
-    rmT = None if rmask is None else np.ascontiguousarray(rmask.T)
+    Z = None if fused else work(ws, "Z", (T, 4, H, B), dt)
+    TC = work(ws, "TC", (T, H, B), dt)
+    prod = work(ws, "prod", (2, H, B), dt)
     for t in range(T):
-        h = HT[t]
-        if rmT is not None:
-            np.multiply(h, rmT, out=hm)
-            h = hm
         a = buf[t, 0:4]
         z = a if fused else Z[t]
-        np.matmul(RsT, h, out=z.reshape(H4, B))
-        np.add(z, xpT[t], out=z)
+        np.matmul(WT, HX[t], out=z.reshape(H4, B))
         if fused:
             np.tanh(a, out=a)
             s = a[0:3]
@@ -235,12 +252,15 @@ def lstm_forward(xp, Rs, h0, c0, act, rec_act, rmask=None):
         else:
             act(buf[t + 1, 4], TC[t])
         np.multiply(a[0], TC[t], out=HT[t + 1])
-    Hs = np.ascontiguousarray(HT.transpose(0, 2, 1))
+        if rmask is not None:
+            np.multiply(HT[t + 1], rmT, out=HX[t + 1, :H])
+    Hs = work(ws, "Hs", (T + 1, B, H), dt)
+    np.copyto(Hs, HT.transpose(0, 2, 1))
     return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs,
             "c_final": np.ascontiguousarray(C[-1].T)}
 
 
-def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
+def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     """BPTT for the LSTM (R: the recurrent kernel in Keras's column order).
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
@@ -254,7 +274,7 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
     dt = A.dtype
     # All derivative factors at once (vectorized over T), so the loop only multiplies:
     # dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o'
-    M = np.empty((T, 4, H, B), dtype=dt)
+    M = work(ws, "M", (T, 4, H, B), dt)
     D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])                # [o', i', f']
     M[:, 0:2] = D[:, 1:3]
     M[:, 3] = D[:, 0]
@@ -265,7 +285,7 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
     M[:, 3] *= TC
     P = act.deriv(C[1:], TC)                       # dc += dh o act'(c)
     P *= A[:, 0]
-    dZT = np.empty((T, 4 * H, B), dtype=dt)
+    dZT = work(ws, "dZT", (T, 4 * H, B), dt)
     dZ4 = dZT.reshape(T, 4, H, B)
     Rc = np.ascontiguousarray(R)
     dHT = None if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1))
@@ -284,7 +304,9 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None):
         np.matmul(Rc, dZT[t], out=dh_rec)
         if rmT is not None:
             dh_rec *= rmT
-    return np.ascontiguousarray(dZT.transpose(0, 2, 1))
+    dZ = work(ws, "dZ", (T, B, 4 * H), dt)
+    np.copyto(dZ, dZT.transpose(0, 2, 1))
+    return dZ
 
 
 # ---------------------------------------------------------------------------------- GRU
