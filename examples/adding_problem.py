@@ -74,7 +74,8 @@ def main(argv=None):
         rnn_name = model.layers[0].name
         results[kind] = {"test_mse": mse, "wall_s": wall, "history": hist.history,
                          "time_profile": norms.time_profile[rnn_name].tolist()}
-        verdict = "learned" if mse < 0.05 else ("near baseline" if mse > 0.1 else "partly")
+        verdict = ("learned" if mse < 0.05 else "partly" if mse < 0.9 * BASELINE
+                   else "no better than the baseline")
         print(f"{kind:>9}({a.units}): test MSE {mse:.4f} vs baseline {BASELINE:.3f} "
               f"({verdict}); {wall:.0f} s for {a.epochs} epochs")
     with open(os.path.join(a.out, "results.json"), "w") as f:
