@@ -177,9 +177,10 @@ def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
 # so each gate is ONE contiguous (H, B) block and every elementwise call works on contiguous
 # memory (strided gate slices of a (B, 4H) row cost 2-5x more at these sizes). A fifth
 # block holds c_{t-1}, so [i, f] * [g, c_{t-1}] is one call. The backward loop uses Keras's
-# order, where the gates driven by dc, [i, f, c], are one block. The recurrent products become
-# R^T (4H, H) @ h^T (H, B) forward and R (H, 4H) @ dZ^T (4H, B) backward; inputs and results
-# are transposed (and reordered) once, outside the loops.
+# order, where the gates driven by dc, [i, f, c], are one block. The products become
+# [R; K; b]^T (4H, H+F+1) @ [h; x_t; 1] (H+F+1, B) forward (the input projection folded into
+# the step's one product) and R (H, 4H) @ dZ^T (4H, B) backward; inputs and results are
+# transposed (and reordered) once, outside the loops.
 LSTM_ORDER = np.array([3, 0, 1, 2])               # internal block k = Keras block LSTM_ORDER[k]
 _LSTM_SCALE = np.array([0.5, 0.5, 0.5, 1.0])      # o, i, f, c: halve the sigmoid gates
 
