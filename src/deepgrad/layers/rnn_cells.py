@@ -175,14 +175,17 @@ def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
 # The LSTM loops run in a transposed, gate-major layout with the gates reordered to
 # [o, i, f, c]: per step the gates are a (4, H, B) array (the transpose of a (B, 4H) row),
 # so each gate is ONE contiguous (H, B) block and every elementwise call works on contiguous
-# memory (strided gate slices of a (B, 4H) row cost 2-5x more at these sizes). A fifth
-# block holds c_{t-1}, so [i, f] * [g, c_{t-1}] is one call. The backward loop uses Keras's
-# order, where the gates driven by dc, [i, f, c], are one block. The products become
+# memory of identical shapes (strided gate slices cost 2-5x more at these sizes, and a
+# broadcasting call costs ~2 us of iterator set-up against ~0.6 us for same-shape operands).
+# A fifth block holds c_{t-1}, so [i, f] * [g, c_{t-1}] is one call. The products become
 # [R; K; b]^T (4H, H+F+1) @ [h; x_t; 1] (H+F+1, B) forward (the input projection folded into
-# the step's one product) and R (H, 4H) @ dZ^T (4H, B) backward; inputs and results are
-# transposed (and reordered) once, outside the loops.
+# the step's one product) and R (H, 4H) @ dZ^T (4H, B) backward (Keras's column order);
+# inputs and results are transposed (and reordered) once, outside the loops. Every per-step
+# view is built once and kept with the work arrays (indexing a Python list costs ~20 ns,
+# slicing an ndarray ~150-200 ns), and constants are 0-d arrays (a Python float operand
+# costs ~0.4 us of conversion per call).
 LSTM_ORDER = np.array([3, 0, 1, 2])               # internal block k = Keras block LSTM_ORDER[k]
-_LSTM_SCALE = np.array([0.5, 0.5, 0.5, 1.0])      # o, i, f, c: halve the sigmoid gates
+_LSTM_SCALE = np.array([-1.0, -1.0, -1.0, 1.0])   # o, i, f, c: negate the sigmoid gates
 
 
 def lstm_fused(act, rec_act):
@@ -199,14 +202,29 @@ def lstm_column_scale(H, fused, dtype):
     return np.repeat(_LSTM_SCALE if fused else np.ones(4), H).astype(dtype)
 
 
+def _views(ws, key, arrays, build):
+    """The per-step views ``build()`` makes of ``arrays``, kept in ``ws`` while the same
+    arrays are reused (built again when a work array was reallocated)."""
+    if ws is None:
+        return build()
+    ids = tuple(id(a) for a in arrays)
+    hit = ws.get(key)
+    if hit is None or hit[0] != ids:
+        hit = ws[key] = (ids, build())
+    return hit[1]
+
+
 def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
     """LSTM loop. xt: (T,B,F) inputs; W: (H+F+1, 4H) = [recurrent_kernel; kernel; bias]
-    stacked, columns in the internal [o, i, f, c] order (sigmoid columns halved if fused).
+    stacked, columns in the internal [o, i, f, c] order (sigmoid columns negated if fused).
 
     Each step is ONE product ``W^T [h_{t-1}; x_t; 1]``: the inputs and a row of ones sit
     under the state in a (H+F+1, B) column block prepared for all steps before the loop, so
     the step's pre-activations need no separate add.
     i, f, o = rec_act(.), g = act(.), c_t = f c_{t-1} + i g, h_t = o act(c_t).
+    Fused (tanh/sigmoid): the sigmoid gates, from negated columns, are 1 / (1 + exp(-a)) in
+    three calls on one contiguous (3, H, B) block (exp of float32 is SIMD in NumPy, tanh is
+    not: ~2.7 us against ~4.4 us for the tanh form's first call alone).
     Returns a cache dict: A (T,4,H,B) gate activations [o, i, f, g], Z (pre-activations,
     None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), c_final (B,H);
     all but c_final live in the workspace ``ws`` until the next call.
@@ -234,27 +252,42 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
     Z = None if fused else work(ws, "Z", (T, 4, H, B), dt)
     TC = work(ws, "TC", (T, H, B), dt)
     prod = work(ws, "prod", (2, H, B), dt)
-    for t in range(T):
-        a = buf[t, 0:4]
-        z = a if fused else Z[t]
-        np.matmul(WT, HX[t], out=z.reshape(H4, B))
-        if fused:
-            np.tanh(a, out=a)
-            s = a[0:3]
-            np.multiply(s, 0.5, out=s)
-            np.add(s, 0.5, out=s)
-        else:
-            rec_act(z[0:3], a[0:3])
-            act(z[3], a[3])
-        np.multiply(buf[t, 1:3], buf[t, 3:5], out=prod)        # [i g, f c_prev]
-        np.add(prod[0], prod[1], out=buf[t + 1, 4])
-        if fused:
-            np.tanh(buf[t + 1, 4], out=TC[t])
-        else:
-            act(buf[t + 1, 4], TC[t])
-        np.multiply(a[0], TC[t], out=HT[t + 1])
-        if rmask is not None:
-            np.multiply(HT[t + 1], rmT, out=HX[t + 1, :H])
+    one = np.ones((), dt)
+
+    def build():
+        zsrc = buf if fused else Z
+        return list(zip(
+            [zsrc[t, 0:4].reshape(H4, B) for t in range(T)],    # product out (pre-acts)
+            [HX[t] for t in range(T)],                          # [h_{t-1}; x_t; 1]
+            [buf[t, 0:3] for t in range(T)], [buf[t, 3] for t in range(T)],   # sig, g
+            [buf[t, 1:3] for t in range(T)], [buf[t, 3:5] for t in range(T)],  # [i f], [g c]
+            [buf[t, 0] for t in range(T)], [buf[t + 1, 4] for t in range(T)],  # o, c_t
+            list(TC), [HT[t + 1] for t in range(T)], [HX[t + 1, :H] for t in range(T)],
+            [zsrc[t, 0:3] for t in range(T)], [zsrc[t, 3] for t in range(T)]))
+
+    steps = _views(ws, ("lstm_fwd", fused), (HX, buf, Z, TC, None if rmask is None else HT),
+                   build)
+    p0, p1 = prod[0], prod[1]
+    with np.errstate(over="ignore"):            # exp(-a) -> inf gives sigmoid 0, as it should
+        for z, hx, s, g, i_f, g_c, o, c, tc, h, hm, zs, zg in steps:
+            np.dot(WT, hx, z)
+            if fused:
+                np.exp(s, s)
+                np.add(s, one, s)
+                np.reciprocal(s, s)
+                np.tanh(g, g)
+            else:
+                rec_act(zs, s)
+                act(zg, g)
+            np.multiply(i_f, g_c, prod)                         # [i g, f c_prev]
+            np.add(p0, p1, c)
+            if fused:
+                np.tanh(c, tc)
+            else:
+                act(c, tc)
+            np.multiply(o, tc, h)
+            if rmask is not None:
+                np.multiply(h, rmT, hm)
     Hs = work(ws, "Hs", (T + 1, B, H), dt)
     np.copyto(Hs, HT.transpose(0, 2, 1))
     return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs,
@@ -266,26 +299,22 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
     Returns dZ (T,B,4H): gradients w.r.t. the true pre-activations, Keras column order. The
-    loop works on dZ^T (4, H, B) in Keras's [i, f, c, o] order, where the three gates driven
-    by dc are one contiguous (3, H, B) block.
+    loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
+    that does not depend on the incoming gradient computed before the loop for all steps:
+    dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o',
+    dc = dc_next + dh o act'(c), dc_next = dc f.
     """
     A, C, TC = cache["A"], cache["C"], cache["TC"]          # A: internal [o, i, f, g]
     Z = cache["Z"] if cache["Z"] is not None else A        # deriv of fast acts ignores Z
     T, _, H, B = A.shape
     dt = A.dtype
-    # All derivative factors at once (vectorized over T), so the loop only multiplies:
-    # dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o'
-    M = work(ws, "M", (T, 4, H, B), dt)
+    M = work(ws, "M", (T, 5, H, B), dt)                    # [i, f, c, o] factors, then P
     D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])                # [o', i', f']
-    M[:, 0:2] = D[:, 1:3]
-    M[:, 3] = D[:, 0]
-    M[:, 2] = act.deriv(Z[:, 3], A[:, 3])
-    M[:, 0] *= A[:, 3]
-    M[:, 1] *= C[:-1]
-    M[:, 2] *= A[:, 1]
-    M[:, 3] *= TC
-    P = act.deriv(C[1:], TC)                       # dc += dh o act'(c)
-    P *= A[:, 0]
+    np.multiply(D[:, 1], A[:, 3], out=M[:, 0])
+    np.multiply(D[:, 2], C[:-1], out=M[:, 1])
+    np.multiply(act.deriv(Z[:, 3], A[:, 3]), A[:, 1], out=M[:, 2])
+    np.multiply(D[:, 0], TC, out=M[:, 3])
+    np.multiply(act.deriv(C[1:], TC), A[:, 0], out=M[:, 4])
     dZT = work(ws, "dZT", (T, 4 * H, B), dt)
     dZ4 = dZT.reshape(T, 4, H, B)
     Rc = np.ascontiguousarray(R)
@@ -295,16 +324,29 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     dh = np.empty((H, B), dtype=dt)
     tmp = np.empty((H, B), dtype=dt)
     rmT = None if rmask is None else np.ascontiguousarray(rmask.T)
-    for t in range(T - 1, -1, -1):
-        g = _dh_source(dHT, t, dh_rec, dh)
-        np.multiply(g, P[t], out=tmp)
-        np.add(dc, tmp, out=dc)
-        np.multiply(dc, M[t, 0:3], out=dZ4[t, 0:3])
-        np.multiply(g, M[t, 3], out=dZ4[t, 3])
-        np.multiply(dc, A[t, 2], out=dc)
-        np.matmul(Rc, dZT[t], out=dh_rec)
+
+    def build():
+        r = range(T - 1, -1, -1)
+        return list(zip(r, [M[t, 4] for t in r], [M[t, 0] for t in r], [M[t, 1] for t in r],
+                        [M[t, 2] for t in r], [M[t, 3] for t in r], [A[t, 2] for t in r],
+                        [dZ4[t, 0] for t in r], [dZ4[t, 1] for t in r], [dZ4[t, 2] for t in r],
+                        [dZ4[t, 3] for t in r], list(dZT[::-1])))
+
+    steps = _views(ws, "lstm_bwd", (M, dZT, A.base), build)
+    g = dh_rec if dHT is None else dh
+    for t, p, mi, mf, mc, mo, f, zi, zf, zc, zo, z in steps:
+        if dHT is not None:
+            np.add(dHT[t], dh_rec, dh)
+        np.multiply(g, p, tmp)
+        np.add(dc, tmp, dc)
+        np.multiply(dc, mi, zi)
+        np.multiply(dc, mf, zf)
+        np.multiply(dc, mc, zc)
+        np.multiply(g, mo, zo)
+        np.multiply(dc, f, dc)
+        np.dot(Rc, z, dh_rec)
         if rmT is not None:
-            dh_rec *= rmT
+            np.multiply(dh_rec, rmT, dh_rec)
     dZ = work(ws, "dZ", (T, B, 4 * H), dt)
     np.copyto(dZ, dZT.transpose(0, 2, 1))
     return dZ
