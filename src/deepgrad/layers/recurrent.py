@@ -200,12 +200,7 @@ class RNN(Layer):
         else:
             dH = None
             g_states[0] = g_states[0] + g_out
-        dZin = self._bptt(cache, Hs, dH, g_states, rmask, xt)
-        dZ2 = dZin.reshape(T * B, -1)
-        np.matmul(xt.reshape(T * B, F).T, dZ2, out=self.kernel.grad)
-        if self.use_bias:
-            self._bias_grad_input(dZ2)
-        dx = (dZ2 @ self.kernel.value.T).reshape(T, B, F)
+        dx = self._bptt(cache, Hs, dH, g_states, rmask, xt)   # (T, B, F); weight grads set
         if xmask is not None:
             dx *= xmask
         if self.go_backwards:
@@ -217,6 +212,16 @@ class RNN(Layer):
 
     def _bias_grad_input(self, dZ2):
         np.sum(dZ2, axis=0, out=self.bias.grad)
+
+    def _input_grads(self, dZin, xt):
+        """Kernel and input-bias gradients (one product each) and dL/dx (T, B, F) from the
+        gradients dZin (T, B, k*units) of the input pre-activations."""
+        T, B, F = xt.shape
+        dZ2 = dZin.reshape(T * B, -1)
+        np.matmul(xt.reshape(T * B, F).T, dZ2, out=self.kernel.grad)
+        if self.use_bias:
+            self._bias_grad_input(dZ2)
+        return (dZ2 @ self.kernel.value.T).reshape(T, B, F)
 
     def _projection(self, xt, scale=None):
         """x_t @ kernel + bias for all time steps in ONE matrix product: (T, B, k*units)."""
@@ -278,7 +283,7 @@ class SimpleRNN(RNN):
         hprev = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
         T, B, H = hprev.shape
         np.matmul(hprev.reshape(T * B, H).T, dZ.reshape(T * B, H), out=self.recurrent_kernel.grad)
-        return dZ
+        return self._input_grads(dZ, xt)
 
 
 def _forget_bias_init(base):
@@ -331,13 +336,15 @@ class LSTM(RNN):
         return [cache["Hs"][-1], cache["c_final"]], cache["Hs"], cache
 
     def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
-        dZ = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act, dH,
-                                 g_states[0], g_states[1], rmask, self._ws)
-        hprev = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
-        T, B, H = hprev.shape
-        np.matmul(hprev.reshape(T * B, H).T, dZ.reshape(T * B, 4 * H),
-                  out=self.recurrent_kernel.grad)
-        return dZ
+        dZT = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act,
+                                  dH, g_states[0], g_states[1], rmask, self._ws)
+        dWT, dx = cells.lstm_param_grads(cache, dZT, self.kernel.value, self._ws)
+        H, F = self.units, xt.shape[2]
+        self.recurrent_kernel.grad[...] = dWT[:, :H].T
+        self.kernel.grad[...] = dWT[:, H:H + F].T
+        if self.use_bias:
+            self.bias.grad[...] = dWT[:, H + F]
+        return dx
 
     def get_config(self):
         cfg = super().get_config()
@@ -406,7 +413,7 @@ class GRU(RNN):
             rg = self.recurrent_kernel.grad
             rg[:, :2 * H] = hp2.T @ dZ2[:, :2 * H]
             rg[:, 2 * H:] = cache["RH"].reshape(T * B, H).T @ dZ2[:, 2 * H:]
-        return dZin
+        return self._input_grads(dZin, xt)
 
     def get_config(self):
         cfg = super().get_config()

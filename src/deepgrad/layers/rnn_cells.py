@@ -226,7 +226,8 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
     three calls on one contiguous (3, H, B) block (exp of float32 is SIMD in NumPy, tanh is
     not: ~2.7 us against ~4.4 us for the tanh form's first call alone).
     Returns a cache dict: A (T,4,H,B) gate activations [o, i, f, g], Z (pre-activations,
-    None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), c_final (B,H);
+    None if fused), C (T+1,H,B), TC = act(C[1:]) (T,H,B), Hs (T+1,B,H), HX (the product's
+    inputs, (T+1, H+F+1, B)), c_final (B,H);
     all but c_final live in the workspace ``ws`` until the next call.
     """
     T, B, F = xt.shape
@@ -290,7 +291,7 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
                 np.multiply(h, rmT, hm)
     Hs = work(ws, "Hs", (T + 1, B, H), dt)
     np.copyto(Hs, HT.transpose(0, 2, 1))
-    return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs,
+    return {"A": A, "Z": Z, "C": C, "TC": TC, "Hs": Hs, "HX": HX,
             "c_final": np.ascontiguousarray(C[-1].T)}
 
 
@@ -298,8 +299,8 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     """BPTT for the LSTM (R: the recurrent kernel in Keras's column order).
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
-    Returns dZ (T,B,4H): gradients w.r.t. the true pre-activations, Keras column order. The
-    loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
+    Returns dZ^T (T,4H,B): gradients w.r.t. the true pre-activations, Keras column order
+    (kept in the workspace ``ws``; see lstm_param_grads). The loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
     that does not depend on the incoming gradient computed before the loop for all steps:
     dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o',
     dc = dc_next + dh o act'(c), dc_next = dc f.
@@ -309,12 +310,24 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     T, _, H, B = A.shape
     dt = A.dtype
     M = work(ws, "M", (T, 5, H, B), dt)                    # [i, f, c, o] factors, then P
-    D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])                # [o', i', f']
+    if cache["Z"] is None:       # fused tanh/sigmoid: y (1 - y) and 1 - y^2 in place
+        one = np.ones((), dt)
+        D = work(ws, "D", (T, 3, H, B), dt)
+        np.subtract(one, A[:, 0:3], out=D)
+        D *= A[:, 0:3]                                     # [o', i', f']
+        np.multiply(A[:, 3], A[:, 3], out=M[:, 2])
+        np.subtract(one, M[:, 2], out=M[:, 2])             # g'
+        np.multiply(TC, TC, out=M[:, 4])
+        np.subtract(one, M[:, 4], out=M[:, 4])             # act'(c)
+    else:
+        D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])
+        M[:, 2] = act.deriv(Z[:, 3], A[:, 3])
+        M[:, 4] = act.deriv(C[1:], TC)
     np.multiply(D[:, 1], A[:, 3], out=M[:, 0])
     np.multiply(D[:, 2], C[:-1], out=M[:, 1])
-    np.multiply(act.deriv(Z[:, 3], A[:, 3]), A[:, 1], out=M[:, 2])
+    M[:, 2] *= A[:, 1]
     np.multiply(D[:, 0], TC, out=M[:, 3])
-    np.multiply(act.deriv(C[1:], TC), A[:, 0], out=M[:, 4])
+    M[:, 4] *= A[:, 0]
     dZT = work(ws, "dZT", (T, 4 * H, B), dt)
     dZ4 = dZT.reshape(T, 4, H, B)
     Rc = np.ascontiguousarray(R)
@@ -347,9 +360,24 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
         np.dot(Rc, z, dh_rec)
         if rmT is not None:
             np.multiply(dh_rec, rmT, dh_rec)
-    dZ = work(ws, "dZ", (T, B, 4 * H), dt)
-    np.copyto(dZ, dZT.transpose(0, 2, 1))
-    return dZ
+    return dZT
+
+
+def lstm_param_grads(cache, dZT, K, ws=None):
+    """The weight gradients and dL/dx from the backward loop's dZ^T (T, 4H, B) (Keras order).
+
+    The forward's per-step inputs [h_{t-1}; x_t; 1] (masked h with recurrent dropout) give
+    dW = sum_t dZ_t^T-blocks [h; x; 1]^T in ONE batched product and a sum over t, read in
+    place (no transposing copy of dZ): rows [:H] of dW^T are dR^T, [H:H+F] dK^T, [H+F] db.
+    Returns dW^T (4H, H+F+1) and dx (T, B, F) = dZ K^T.
+    """
+    HX = cache["HX"]
+    T, H4, B = dZT.shape
+    dt = dZT.dtype
+    P = work(ws, "dWsteps", (T, H4, HX.shape[1]), dt)
+    np.matmul(dZT, HX[:T].transpose(0, 2, 1), out=P)
+    dxT = np.matmul(K, dZT)                                  # (T, F, B)
+    return P.sum(axis=0), dxT.transpose(0, 2, 1)
 
 
 # ---------------------------------------------------------------------------------- GRU
