@@ -79,3 +79,21 @@ def test_check_model_with_loss(float64):
 def test_float32_layer_is_refused():
     with pytest.raises(ValueError, match="float64"):
         gradcheck.check_layer(layers.PReLU(), np.ones((2, 2)))
+
+
+def test_check_layer_on_an_unbuilt_stochastic_layer_reseeds_after_building(float64):
+    # building draws the initial weights; if that happened after a reseed, later forwards would
+    # draw other dropout masks and the check would fail although backward is right
+    from deepgrad import config
+    from deepgrad.layers import LSTM
+    x = np.random.default_rng(1).normal(size=(3, 5, 2))
+    layer = LSTM(4, dropout=0.3, recurrent_dropout=0.4, return_sequences=True)
+    errors = gradcheck.check_layer(layer, x, reseed=lambda: config.seed_rng(7))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_check_layer_handles_several_outputs(float64):
+    from deepgrad.layers import LSTM
+    x = np.random.default_rng(2).normal(size=(2, 4, 3))
+    errors = gradcheck.check_layer(LSTM(3, return_state=True), x)  # [output, h, c]
+    assert max(errors.values()) < 1e-6, errors

@@ -7,7 +7,6 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from deepgrad import config
 from deepgrad.callbacks import GradientNorms
 from deepgrad.layers import LSTM, SimpleRNN
 from deepgrad.layers.core import Dense
@@ -15,13 +14,7 @@ from deepgrad.models import Sequential
 from deepgrad.plotting import plot_gradient_norms, plot_time_profile
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    config.seed_rng(0)
-    yield
-    config.set_floatx(old)
+pytestmark = pytest.mark.usefixtures("float64")
 
 
 def _model():

@@ -10,18 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from deepgrad import config
 from deepgrad.layers import GRU, LSTM, Bidirectional, SimpleRNN
 
 TOL = 1e-9
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
+pytestmark = pytest.mark.usefixtures("float64")
 
 
 def _gru_perm(a, H):

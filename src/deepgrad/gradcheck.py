@@ -142,7 +142,8 @@ def check_model(model, x, y=None, loss=None, sample_weight=None, training=True, 
     followed by a loss.
 
     With ``loss`` (a Loss or name) the checked scalar is ``loss(y, output, sample_weight)`` and
-    backward starts from ``loss.grad``; without, it is sum(r * output). Keys are ``"input"`` and
+    backward starts from ``loss.grad``; without, it is sum(r * output), summed over the outputs
+    when the last layer returns a list (``return_state=True``). Keys are ``"input"`` and
     ``"<layer name>/<weight name>"`` for every trainable weight.
     """
     layers = list(getattr(model, "layers", model))
@@ -156,6 +157,9 @@ def check_model(model, x, y=None, loss=None, sample_weight=None, training=True, 
     if loss is not None:
         from . import losses
         loss = losses.get(loss)
+    h = x
+    for layer in layers:  # build first: initial weights must not come from the reseeded stream
+        h = layer(h, training=training)
     reseed = reseed or _global_reseed()
     rng = np.random.Generator(np.random.PCG64(seed))
 
@@ -167,10 +171,14 @@ def check_model(model, x, y=None, loss=None, sample_weight=None, training=True, 
         return h
 
     out = forward()
-    if loss is None:
-        r = rng.standard_normal(out.shape)
-        grad = r.copy()
-        scalar = lambda: float(np.vdot(r, forward()))                       # noqa: E731
+    if loss is None:  # several outputs (e.g. return_state=True): one projection each
+        outs = out if isinstance(out, list) else [out]
+        rs = [rng.standard_normal(o.shape) for o in outs]
+        grad = [r.copy() for r in rs] if isinstance(out, list) else rs[0].copy()
+
+        def scalar():
+            h = forward()
+            return sum(float(np.vdot(r, o)) for r, o in zip(rs, h if isinstance(h, list) else [h]))
     else:
         grad = loss.grad(y, out, sample_weight)
         scalar = lambda: loss(y, forward(), sample_weight)                  # noqa: E731
