@@ -338,12 +338,12 @@ class LSTM(RNN):
     def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
         dZT = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act,
                                   dH, g_states[0], g_states[1], rmask, self._ws)
-        dWT, dx = cells.lstm_param_grads(cache, dZT, self.kernel.value, self._ws)
-        H, F = self.units, xt.shape[2]
-        self.recurrent_kernel.grad[...] = dWT[:, :H].T
-        self.kernel.grad[...] = dWT[:, H:H + F].T
+        dR, dK, db, dx = cells.lstm_param_grads(cache, dZT, self.kernel.value, xt, rmask,
+                                                self._ws)
+        self.recurrent_kernel.grad[...] = dR
+        self.kernel.grad[...] = dK
         if self.use_bias:
-            self.bias.grad[...] = dWT[:, H + F]
+            self.bias.grad[...] = db
         return dx
 
     def get_config(self):
