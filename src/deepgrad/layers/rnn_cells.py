@@ -309,25 +309,29 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     Z = cache["Z"] if cache["Z"] is not None else A        # deriv of fast acts ignores Z
     T, _, H, B = A.shape
     dt = A.dtype
-    M = work(ws, "M", (T, 5, H, B), dt)                    # [i, f, c, o] factors, then P
-    if cache["Z"] is None:       # fused tanh/sigmoid: y (1 - y) and 1 - y^2 in place
+    # Each factor is its own contiguous (T, H, B) array: elementwise passes over whole
+    # contiguous arrays run ~3x faster than over one block of the interleaved gate buffer.
+    M = work(ws, "M", (5, T, H, B), dt)                    # [i, f, c, o] factors, then P
+    o, i, f, g = A[:, 0], A[:, 1], A[:, 2], A[:, 3]
+    if cache["Z"] is None:       # fused tanh/sigmoid: y (1 - y) and 1 - y^2, in place
         one = np.ones((), dt)
-        D = work(ws, "D", (T, 3, H, B), dt)
-        np.subtract(one, A[:, 0:3], out=D)
-        D *= A[:, 0:3]                                     # [o', i', f']
-        np.multiply(A[:, 3], A[:, 3], out=M[:, 2])
-        np.subtract(one, M[:, 2], out=M[:, 2])             # g'
-        np.multiply(TC, TC, out=M[:, 4])
-        np.subtract(one, M[:, 4], out=M[:, 4])             # act'(c)
+        for k, y in ((0, i), (1, f), (3, o)):
+            np.subtract(one, y, out=M[k])
+            M[k] *= y
+        np.multiply(g, g, out=M[2])
+        np.subtract(one, M[2], out=M[2])
+        np.multiply(TC, TC, out=M[4])
+        np.subtract(one, M[4], out=M[4])
     else:
-        D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])
-        M[:, 2] = act.deriv(Z[:, 3], A[:, 3])
-        M[:, 4] = act.deriv(C[1:], TC)
-    np.multiply(D[:, 1], A[:, 3], out=M[:, 0])
-    np.multiply(D[:, 2], C[:-1], out=M[:, 1])
-    M[:, 2] *= A[:, 1]
-    np.multiply(D[:, 0], TC, out=M[:, 3])
-    M[:, 4] *= A[:, 0]
+        D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])            # [o', i', f']
+        M[0], M[1], M[3] = D[:, 1], D[:, 2], D[:, 0]
+        M[2] = act.deriv(Z[:, 3], g)
+        M[4] = act.deriv(C[1:], TC)
+    M[0] *= g
+    M[1] *= C[:-1]
+    M[2] *= i
+    M[3] *= TC
+    M[4] *= o
     dZT = work(ws, "dZT", (T, 4 * H, B), dt)
     dZ4 = dZT.reshape(T, 4, H, B)
     Rc = np.ascontiguousarray(R)
@@ -340,8 +344,8 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
 
     def build():
         r = range(T - 1, -1, -1)
-        return list(zip(r, [M[t, 4] for t in r], [M[t, 0] for t in r], [M[t, 1] for t in r],
-                        [M[t, 2] for t in r], [M[t, 3] for t in r], [A[t, 2] for t in r],
+        return list(zip(r, [M[4, t] for t in r], [M[0, t] for t in r], [M[1, t] for t in r],
+                        [M[2, t] for t in r], [M[3, t] for t in r], [A[t, 2] for t in r],
                         [dZ4[t, 0] for t in r], [dZ4[t, 1] for t in r], [dZ4[t, 2] for t in r],
                         [dZ4[t, 3] for t in r], list(dZT[::-1])))
 
