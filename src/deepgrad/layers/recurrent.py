@@ -336,10 +336,10 @@ class LSTM(RNN):
         return [cache["Hs"][-1], cache["c_final"]], cache["Hs"], cache
 
     def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
-        dZT = cells.lstm_backward(cache, self.recurrent_kernel.value, self.act, self.rec_act,
-                                  dH, g_states[0], g_states[1], rmask, self._ws)
-        dR, dK, db, dx = cells.lstm_param_grads(cache, dZT, self.kernel.value, xt, rmask,
-                                                self._ws)
+        dZT, dx = cells.lstm_backward(cache, self.recurrent_kernel.value, self.kernel.value,
+                                      self.act, self.rec_act, dH, g_states[0], g_states[1],
+                                      rmask, self._ws)
+        dR, dK, db = cells.lstm_param_grads(cache, dZT, xt, rmask, self._ws)
         self.recurrent_kernel.grad[...] = dR
         self.kernel.grad[...] = dK
         if self.use_bias:

@@ -295,12 +295,13 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
             "c_final": np.ascontiguousarray(C[-1].T)}
 
 
-def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
-    """BPTT for the LSTM (R: the recurrent kernel in Keras's column order).
+def lstm_backward(cache, R, K, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
+    """BPTT for the LSTM (R, K: the recurrent kernel and kernel in Keras's column order).
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
     Returns dZ^T (T,4H,B): gradients w.r.t. the true pre-activations, Keras column order
-    (kept in the workspace ``ws``; see lstm_param_grads). The loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
+    (kept in the workspace ``ws``; see lstm_param_grads), and dL/dx (T,B,F): each step's
+    ONE product [R; K] dZ_t^T gives both dL/dh_{t-1} and dL/dx_t. The loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
     that does not depend on the incoming gradient computed before the loop for all steps:
     dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o',
     dc = dc_next + dh o act'(c), dc_next = dc f.
@@ -334,9 +335,11 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
     M[4] *= o
     dZT = work(ws, "dZT", (T, 4 * H, B), dt)
     dZ4 = dZT.reshape(T, 4, H, B)
-    Rc = np.ascontiguousarray(R)
+    F = K.shape[0]
+    RK = np.concatenate([R, K])                            # (H+F, 4H)
+    DX = work(ws, "DX", (T + 1, H + F, B), dt)             # step t: [dL/dh_{t-1}; dL/dx_t]
+    DX[T, :H] = np.asarray(dh_T, dtype=dt).T
     dHT = None if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1))
-    dh_rec = np.ascontiguousarray(np.asarray(dh_T, dtype=dt).T)
     dc = np.ascontiguousarray(np.asarray(dc_T, dtype=dt).T)
     dh = np.empty((H, B), dtype=dt)
     tmp = np.empty((H, B), dtype=dt)
@@ -347,13 +350,14 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
         return list(zip(r, [M[4, t] for t in r], [M[0, t] for t in r], [M[1, t] for t in r],
                         [M[2, t] for t in r], [M[3, t] for t in r], [A[t, 2] for t in r],
                         [dZ4[t, 0] for t in r], [dZ4[t, 1] for t in r], [dZ4[t, 2] for t in r],
-                        [dZ4[t, 3] for t in r], list(dZT[::-1])))
+                        [dZ4[t, 3] for t in r], list(dZT[::-1]), [DX[t + 1, :H] for t in r],
+                        [DX[t] for t in r], [DX[t, :H] for t in r]))
 
-    steps = _views(ws, "lstm_bwd", (M, dZT, A.base), build)
-    g = dh_rec if dHT is None else dh
-    for t, p, mi, mf, mc, mo, f, zi, zf, zc, zo, z in steps:
+    steps = _views(ws, "lstm_bwd", (M, dZT, A.base, DX), build)
+    for t, p, mi, mf, mc, mo, f, zi, zf, zc, zo, z, g, out, dh_prev in steps:
         if dHT is not None:
-            np.add(dHT[t], dh_rec, dh)
+            np.add(dHT[t], g, dh)
+            g = dh
         np.multiply(g, p, tmp)
         np.add(dc, tmp, dc)
         np.multiply(dc, mi, zi)
@@ -361,19 +365,19 @@ def lstm_backward(cache, R, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None):
         np.multiply(dc, mc, zc)
         np.multiply(g, mo, zo)
         np.multiply(dc, f, dc)
-        np.dot(Rc, z, dh_rec)
+        np.dot(RK, z, out)
         if rmT is not None:
-            np.multiply(dh_rec, rmT, dh_rec)
-    return dZT
+            np.multiply(dh_prev, rmT, dh_prev)
+    return dZT, DX[:T, H:].transpose(0, 2, 1)
 
 
 _BATCHED_GATES_MAX = 128      # 4H up to this: per-step batched product (measured crossover)
 
 
-def lstm_param_grads(cache, dZT, K, xt, rmask=None, ws=None):
-    """The weight gradients and dL/dx from the backward loop's dZ^T (T, 4H, B) (Keras order).
+def lstm_param_grads(cache, dZT, xt, rmask=None, ws=None):
+    """The weight gradients from the backward loop's dZ^T (T, 4H, B) (Keras order).
 
-    Returns dR (H, 4H), dK (F, 4H), db (4H,) and dx (T, B, F) = dZ K^T. For small layers
+    Returns dR (H, 4H), dK (F, 4H), db (4H,). For small layers
     (4H <= 128) the forward's per-step inputs [h_{t-1}; x_t; 1] (masked h with recurrent
     dropout) give all three in ONE batched product dZ_t [h; x; 1]^T and a sum over t, read
     in place (no transposing copy of dZ, no separate bias reduction). For larger layers
@@ -389,8 +393,7 @@ def lstm_param_grads(cache, dZT, K, xt, rmask=None, ws=None):
         P = work(ws, "dWsteps", (T, H4, HX.shape[1]), dt)
         np.matmul(dZT, HX[:T].transpose(0, 2, 1), out=P)
         dWT = P.sum(axis=0)                                     # (4H, H+F+1)
-        dx = np.matmul(K, dZT).transpose(0, 2, 1)               # (T, B, F)
-        return dWT[:, :H].T, dWT[:, H:H + F].T, dWT[:, H + F], dx
+        return dWT[:, :H].T, dWT[:, H:H + F].T, dWT[:, H + F]
     dZ = work(ws, "dZ", (T, B, H4), dt)
     np.copyto(dZ, dZT.transpose(0, 2, 1))
     dZ2 = dZ.reshape(T * B, H4)
@@ -399,7 +402,7 @@ def lstm_param_grads(cache, dZT, K, xt, rmask=None, ws=None):
         hprev = hprev * rmask
     dR = hprev.reshape(T * B, H).T @ dZ2
     dK = xt.reshape(T * B, F).T @ dZ2
-    return dR, dK, dZ2.sum(axis=0), (dZ2 @ K.T).reshape(T, B, F)
+    return dR, dK, dZ2.sum(axis=0)
 
 
 # ---------------------------------------------------------------------------------- GRU
