@@ -8,11 +8,13 @@ allocated before the loop; the weight gradients are ONE matrix product after the
 
 SimpleRNN and GRU keep Keras's column layout, viewed as (B, k, H) (GRU ``[z, r, h]``); the
 LSTM loops run transposed and gate-major (see the LSTM section). With
-``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the defaults) all gates of a
-step are activated by ONE ``tanh`` call: the sigmoid columns of the weights are pre-scaled
-by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one multiply-add. Derivatives
-are taken from the stored activations after the loop, vectorized over all time steps, so
-the backward loop only multiplies.
+``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the defaults) the GRU's
+sigmoid gates of a step take ONE ``tanh`` call: the sigmoid columns of the weights are
+pre-scaled by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one
+multiply-add; the LSTM's take ``1 / (1 + exp(-a))`` on negated columns (three calls, but
+NumPy's float32 ``exp`` is vectorized and its ``tanh`` is not). Derivatives are taken from
+the stored activations after the loop, vectorized over all time steps, so the backward
+loop only multiplies.
 """
 
 from __future__ import annotations
