@@ -20,7 +20,45 @@ def _norm_backward(grad, xhat, inv_std, gamma, axes):
     return (inv_std / n) * (n * g - s1 - xhat * s2)
 
 
-class BatchNormalization(Layer):
+class _Normalization(Layer):
+    """What both normalizations share: ``axis``, ``epsilon``, ``center`` (beta), ``scale`` (gamma),
+    and gamma/beta of shape (features,). Subclasses differ in the axes they average over and in
+    keeping moving statistics."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", **kwargs):
+        w = type(self).__name__
+        self.axis = check_int(axis, "axis", w)
+        self.epsilon = check_float(epsilon, "epsilon", w, 0.0, None, low_inclusive=False)
+        self.center = check_bool(center, "center", w)
+        self.scale = check_bool(scale, "scale", w)
+        self._inits = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer)
+        super().__init__(**kwargs)
+        self._cache = None
+
+    def _build_affine(self, input_shape):
+        """Resolve ``axis`` and create gamma and beta; returns the weights' shape (features,)."""
+        ax = self.axis if self.axis >= 0 else len(input_shape) + self.axis
+        if not 0 < ax < len(input_shape):
+            raise ValueError(f"{type(self).__name__} '{self.name}': `axis` {self.axis} is out of "
+                             f"range for input shape {tuple(input_shape)}.")
+        self._ax = ax
+        c = (input_shape[ax],)
+        self.gamma = self.add_weight("gamma", c, self._inits["gamma_initializer"]) \
+            if self.scale else None
+        self.beta = self.add_weight("beta", c, self._inits["beta_initializer"]) \
+            if self.center else None
+        return c
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
+        cfg.update({k: v for k, v in self._inits.items() if isinstance(v, (str, dict))})
+        return cfg
+
+
+
+class BatchNormalization(_Normalization):
     """Batch normalization (Ioffe & Szegedy 2015) over the last axis, as Keras.
 
     Training (``training=True`` and the layer trainable): with the batch mean μ_B and the
@@ -40,29 +78,13 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
-        w = "BatchNormalization"
-        self.axis = check_int(axis, "axis", w)
-        self.momentum = check_float(momentum, "momentum", w, 0.0, 1.0)
-        self.epsilon = check_float(epsilon, "epsilon", w, 0.0, None, low_inclusive=False)
-        self.center = check_bool(center, "center", w)
-        self.scale = check_bool(scale, "scale", w)
-        self._inits = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                           moving_mean_initializer=moving_mean_initializer,
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, **kwargs)
+        self.momentum = check_float(momentum, "momentum", "BatchNormalization", 0.0, 1.0)
+        self._inits.update(moving_mean_initializer=moving_mean_initializer,
                            moving_variance_initializer=moving_variance_initializer)
-        super().__init__(**kwargs)
-        self._cache = None
 
     def build(self, input_shape):
-        ax = self.axis if self.axis >= 0 else len(input_shape) + self.axis
-        if not 0 < ax < len(input_shape):
-            raise ValueError(f"BatchNormalization '{self.name}': `axis` {self.axis} is out of "
-                             f"range for input shape {tuple(input_shape)}.")
-        self._ax = ax
-        c = (input_shape[ax],)
-        self.gamma = self.add_weight("gamma", c, self._inits["gamma_initializer"]) \
-            if self.scale else None
-        self.beta = self.add_weight("beta", c, self._inits["beta_initializer"]) \
-            if self.center else None
+        c = self._build_affine(input_shape)
         self.moving_mean = self.add_weight("moving_mean", c,
                                            self._inits["moving_mean_initializer"], trainable=False)
         self.moving_variance = self.add_weight("moving_variance", c,
@@ -119,14 +141,10 @@ class BatchNormalization(Layer):
         return (g * inv_std).astype(grad.dtype, copy=False)
 
     def get_config(self):
-        cfg = super().get_config()
-        cfg.update(axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
-                   center=self.center, scale=self.scale)
-        cfg.update({k: v for k, v in self._inits.items() if isinstance(v, (str, dict))})
-        return cfg
+        return {**super().get_config(), "momentum": self.momentum}
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_Normalization):
     """Layer normalization (Ba et al. 2016): each sample normalized over the last axis.
 
         y = gamma * (x - mean) / sqrt(var + epsilon) + beta, mean and biased var over ``axis``
@@ -137,28 +155,8 @@ class LayerNormalization(Layer):
     Weights: gamma, beta of shape (features,).
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
-        w = "LayerNormalization"
-        self.axis = check_int(axis, "axis", w)
-        self.epsilon = check_float(epsilon, "epsilon", w, 0.0, None, low_inclusive=False)
-        self.center = check_bool(center, "center", w)
-        self.scale = check_bool(scale, "scale", w)
-        self._inits = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer)
-        super().__init__(**kwargs)
-        self._cache = None
-
     def build(self, input_shape):
-        ax = self.axis if self.axis >= 0 else len(input_shape) + self.axis
-        if not 0 < ax < len(input_shape):
-            raise ValueError(f"LayerNormalization '{self.name}': `axis` {self.axis} is out of "
-                             f"range for input shape {tuple(input_shape)}.")
-        self._ax = ax
-        c = (input_shape[ax],)
-        self.gamma = self.add_weight("gamma", c, self._inits["gamma_initializer"]) \
-            if self.scale else None
-        self.beta = self.add_weight("beta", c, self._inits["beta_initializer"]) \
-            if self.center else None
+        self._build_affine(input_shape)
         super().build(input_shape)
 
     def forward(self, x, training=False):
@@ -191,8 +189,3 @@ class LayerNormalization(Layer):
         dx = _norm_backward(grad, xhat, inv_std, gamma, (self._ax,))
         return dx.astype(grad.dtype, copy=False)
 
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
-        cfg.update({k: v for k, v in self._inits.items() if isinstance(v, (str, dict))})
-        return cfg
