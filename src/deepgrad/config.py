@@ -1,7 +1,9 @@
 """Global configuration: the array module seam, the float policy and the random generator.
 
-Every other module gets its array namespace from here (``from deepgrad.config import xp``)
-so that a GPU array library with NumPy's API (CuPy) can later replace NumPy in one place.
+``xp`` names the array module (NumPy). The engine is written against NumPy's API only
+(ufuncs with ``out=``, ``matmul``, reductions), the API CuPy mirrors; today the modules import
+NumPy directly, and running on CuPy means routing their array calls through ``xp`` and moving
+batches to the device in ``fit`` (not done yet).
 
 Float policy (Keras's ``floatx``): parameters, activations and gradients are created in
 ``floatx()``, float32 by default; ``set_floatx("float64")`` switches new weights and inputs
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The array module. NumPy today; the one place to swap in CuPy.
+#: The array module (NumPy); see the module docstring for what a CuPy switch still needs.
 xp = np
 
 _FLOATX = "float32"
