@@ -180,7 +180,7 @@ class RNN(Layer):
             raise RuntimeError(f"{type(self).__name__} '{self.name}': backward() needs a "
                                f"forward(x, training=True) first.")
         xt, xmask, rmask, Hs, cache = self._cache
-        T, B, F = xt.shape
+        T, B, _ = xt.shape
         dt = xt.dtype
         n = self._n_states()
         if self.return_state:
