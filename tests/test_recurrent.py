@@ -221,3 +221,12 @@ def test_backward_before_training_forward_raises():
     layer(np.zeros((1, 3, 1)))
     with pytest.raises(RuntimeError, match="training=True"):
         layer.backward(np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("opt", [{}, {"return_sequences": True, "go_backwards": True}], ids=str)
+def test_wide_lstm_gradients_take_the_large_layer_path(opt):
+    # LSTMs above 32 units compute weight gradients through a different (copy + one product)
+    # path than small ones; check it too, with dropout on.
+    layer = LSTM(40, dropout=0.2, recurrent_dropout=0.3, **opt)
+    errs = grad_errors(layer, X.copy(), seed=3)
+    assert max(errs.values()) < 1e-6, errs
