@@ -31,6 +31,11 @@ import deepgrad
 from deepgrad import layers, models, optimizers
 
 
+#: Pause before timing the other library: idle OpenBLAS / OpenMP worker threads spin for a while
+#: after their last call and would otherwise steal the cores from the library being timed.
+SETTLE_S = 0.3
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -102,24 +107,31 @@ def time_torch(x, labels, opt_name, epochs):
     return net, times, rss
 
 
-def time_predict(model, net, x, repeats=5):
+def time_predict(model, net, x, repeats=7):
+    """Median time to predict 10,000 samples (batch 128), the two libraries interleaved run by
+    run, with a pause before each so that neither runs beside the other's spinning threads."""
     xs = x[:10_000]
-    model.predict(xs, batch_size=128, verbose=0)
-    t_dg = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        model.predict(xs, batch_size=128, verbose=0)
-        t_dg.append(time.perf_counter() - t)
-    net.eval()
     xt = torch.from_numpy(xs)
-    t_pt = []
-    with torch.inference_mode():
-        for _ in range(repeats + 1):
-            t = time.perf_counter()
+    net.eval()
+
+    def dg():
+        model.predict(xs, batch_size=128, verbose=0)
+
+    def pt():
+        with torch.inference_mode():
             for i in range(0, len(xt), 128):
                 torch.softmax(net(xt[i:i + 128]), dim=1)
-            t_pt.append(time.perf_counter() - t)
-    return statistics.median(t_dg), statistics.median(t_pt[1:])
+
+    times = {dg: [], pt: []}
+    for f in (dg, pt):
+        f()  # warm-up
+    for _ in range(repeats):
+        for f in (dg, pt):
+            time.sleep(SETTLE_S)
+            t = time.perf_counter()
+            f()
+            times[f].append(time.perf_counter() - t)
+    return statistics.median(times[dg]), statistics.median(times[pt])
 
 
 def main(argv=None):
@@ -136,7 +148,9 @@ def main(argv=None):
         optimizers.set_num_threads(threads)  # deepgrad's elementwise optimizer step, like torch's intra-op threads
         with threadpool_limits(limits=threads):
             for opt_name in ("sgd", "adam"):
+                time.sleep(SETTLE_S)
                 model, t_dg, rss_dg = time_deepgrad(x, y, opt_name, args.epochs)
+                time.sleep(SETTLE_S)
                 net, t_pt, rss_pt = time_torch(x, labels, opt_name, args.epochs)
                 dg = statistics.median(t_dg[1:] or t_dg)
                 pt = statistics.median(t_pt[1:] or t_pt)
