@@ -21,7 +21,7 @@ from .. import config
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
-from ..callbacks.base import CallbackList, History
+from ..callbacks.base import Callback, CallbackList, History
 
 
 class TrainingMixin:
@@ -160,7 +160,6 @@ class TrainingMixin:
             x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
         callbacks = list(callbacks or [])
         for cb in callbacks:  # reject bad callbacks before any state changes
-            from ..callbacks.base import Callback
             if not isinstance(cb, Callback):
                 raise TypeError(f"{where}: `callbacks` must hold Callback instances, got {type(cb).__name__}.")
 
