@@ -280,3 +280,17 @@ def test_learning_rate_logged_by_a_callback_lands_in_history():
     # 0.1 at epoch 0, then 0.05, 0.025 (History is added after the user's callbacks, as Keras does)
     assert h.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
     assert sorted(h.history) == ["learning_rate", "loss"]
+
+
+def test_predict_results_do_not_share_the_layers_reused_buffers():
+    # predict lets Dense reuse its output buffer between batches; the returned array must be a copy
+    x, y, _ = _toy_data(20)
+    model = Sequential([Dense(4, activation="relu", input_shape=(5,)), Dense(2)])  # linear output: no fusion
+    first = model.predict(x, batch_size=8, verbose=0)
+    kept = first.copy()
+    model.predict(x[::-1], batch_size=8, verbose=0)
+    np.testing.assert_array_equal(first, kept)
+    direct = model(x)  # a user call outside the loops gets fresh arrays
+    model(x[::-1])
+    np.testing.assert_allclose(direct, kept, rtol=1e-6)
+    assert all(not layer.reuse_buffers for layer in model.layers)  # reset after the loop

@@ -8,8 +8,10 @@ owns), and returns None when ``compute_input_grad`` is False (the model sets tha
 trainable layer during training: nothing needs dL/dx there, and skipping it saves a matmul).
 
 In training mode a layer may write its output into a buffer it reuses on the next call
-(``Layer._buffer``): the output is valid until the layer's next ``forward``. Inference mode
-always returns fresh arrays. Weights are :class:`Weight` objects created by
+(``Layer._buffer``): the output is valid until the layer's next ``forward``. In inference mode
+it does so only while ``reuse_buffers`` is True, which the model sets during its ``predict``
+and ``evaluate`` loops (they consume each output before the next batch); otherwise inference
+returns fresh arrays. Weights are :class:`Weight` objects created by
 :meth:`Layer.add_weight` in Keras's order (the order of ``get_weights()``).
 
 Regularization penalties are not the layer's business at backward time: the model adds
@@ -77,6 +79,8 @@ class Layer:
 
     #: False: ``backward`` may skip dL/d(input) and return None (set by the model, see module doc).
     compute_input_grad = True
+    #: True: inference outputs may go into reused buffers too (set by the model, see module doc).
+    reuse_buffers = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -104,7 +104,8 @@ class Dense(Layer):
         lead = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1])
         kernel = self.kernel.value
-        out = self._buffer("z", (x2.shape[0], self.units), kernel.dtype) if training else None
+        reuse = training or self.reuse_buffers
+        out = self._buffer("z", (x2.shape[0], self.units), kernel.dtype) if reuse else None
         z = np.matmul(x2, kernel, out=out)
         if self.bias is not None:
             z += self.bias.value

@@ -246,6 +246,11 @@ class Sequential(TrainingMixin, SavingMixin):
                 break
         return grad
 
+    def _reuse_buffers(self, enabled: bool):
+        """Let layers write inference outputs into reused buffers (predict/evaluate loops only)."""
+        for layer in self._layers:
+            layer.reuse_buffers = enabled
+
     def _training_mode_backward(self, enabled: bool):
         """Let the first trainable layer skip its (unused) input gradient while training."""
         first = next((l for l in self._layers if l.trainable_weights), None)

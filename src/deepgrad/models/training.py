@@ -250,18 +250,22 @@ class TrainingMixin:
             cbl.on_test_begin()
         n = x.shape[0]
         total, seen = 0.0, 0
-        for b, start in enumerate(range(0, n, batch_size)):
-            if cbl is not None:
-                cbl.on_test_batch_begin(b)
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            swb = None if sw is None else sw[start:start + batch_size]
-            out = self.forward(xb, training=False)
-            loss = self.loss_fn(yb, out, swb)
-            total += loss * xb.shape[0]
-            seen += xb.shape[0]
-            self._update_metrics(metrics, yb, out, swb)
-            if cbl is not None:
-                cbl.on_test_batch_end(b)
+        self._reuse_buffers(True)  # each output is consumed before the next batch
+        try:
+            for b, start in enumerate(range(0, n, batch_size)):
+                if cbl is not None:
+                    cbl.on_test_batch_begin(b)
+                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+                swb = None if sw is None else sw[start:start + batch_size]
+                out = self.forward(xb, training=False)
+                loss = self.loss_fn(yb, out, swb)
+                total += loss * xb.shape[0]
+                seen += xb.shape[0]
+                self._update_metrics(metrics, yb, out, swb)
+                if cbl is not None:
+                    cbl.on_test_batch_end(b)
+        finally:
+            self._reuse_buffers(False)
         logs = self._logs(total / max(seen, 1) + self.regularization_penalty(), metrics)
         if cbl is not None:
             cbl.on_test_end(logs)
@@ -298,13 +302,17 @@ class TrainingMixin:
         cbl.on_predict_begin()
         n = x.shape[0]
         result = None
-        for b, start in enumerate(range(0, n, batch_size)):
-            cbl.on_predict_batch_begin(b)
-            out = self._probabilities(self.forward(x[start:start + batch_size], training=False))
-            if result is None:
-                result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
-            result[start:start + out.shape[0]] = out
-            cbl.on_predict_batch_end(b)
+        self._reuse_buffers(True)  # each output is copied into `result` before the next batch
+        try:
+            for b, start in enumerate(range(0, n, batch_size)):
+                cbl.on_predict_batch_begin(b)
+                out = self._probabilities(self.forward(x[start:start + batch_size], training=False))
+                if result is None:
+                    result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
+                result[start:start + out.shape[0]] = out
+                cbl.on_predict_batch_end(b)
+        finally:
+            self._reuse_buffers(False)
         cbl.on_predict_end()
         if result is None:
             return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[0].dtype)
