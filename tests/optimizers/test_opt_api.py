@@ -346,6 +346,49 @@ def test_user_chain_wrapped_in_the_optimizer_api():
         mine.get_config()
 
 
+class _HalfStep:
+    """A user's transformation with only init/update (no ``apply``): ``u = -g / 2``."""
+
+    def init(self, params):
+        return {}
+
+    def update(self, updates, state, params):
+        return [-0.5 * g for g in updates], state
+
+
+def test_a_user_transformation_without_apply_ends_a_chain():
+    w = np.array([1.0, -2.0])
+    opt = O.TransformOptimizer(_HalfStep())
+    opt.apply_gradients([(np.array([4.0, 2.0]), w)])
+    np.testing.assert_array_equal(w, [1.0 - 2.0, -2.0 - 1.0])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
+                                    {"momentum": 0.5, "dampening": 0.5}])
+def test_momentums_fused_apply_is_its_update_then_the_addition(kwargs):
+    # The optimizer steps through apply() (BLAS axpby, one or two passes); a chain that goes on
+    # after it (weight decay) uses update() and the addition. Same step: bit for bit, except
+    # Nesterov's w + mu*v - lr*g, added in two roundings instead of one (to 1 ulp).
+    t = T.scale_by_momentum(0.1, **kwargs)
+    rng = np.random.default_rng(4)
+    fused = rng.standard_normal(1000).astype(np.float32)
+    plain = fused.copy()
+    s1, s2 = t.init([fused]), t.init([plain])
+    for _ in range(20):
+        g = rng.standard_normal(1000).astype(np.float32)
+        s1 = t.apply([g], s1, [fused])
+        (u,), s2 = t.update([g], s2, [plain])
+        plain += u
+        if kwargs.get("nesterov"):
+            # each of the two sums rounds once: at most one ulp of its operands' magnitude
+            scale = np.abs(plain - u) + np.abs(u) + np.abs(s1["velocity"][0]) + np.abs(g)
+            assert np.all(np.abs(fused - plain) <= 2 * np.finfo(np.float32).eps * scale)
+            plain[...] = fused  # keep comparing one step at a time
+        else:
+            np.testing.assert_array_equal(fused, plain)
+    assert s1["count"] == s2["count"] == 20
+
+
 @pytest.mark.parametrize("cls", ALL)
 def test_nonfinite_gradient_skips_the_step(cls):
     pbuf, params, gbuf, grads = _model_buffers()

@@ -12,6 +12,10 @@ model's weights are) and so are the gradients, the whole chain runs once on the 
 its state slots are one flat buffer each, and a step allocates nothing. Per-variable
 semantics (``clipnorm``, ``exclude_from_weight_decay``) hold through the variable ranges.
 
+Threads: an elementwise chain on a flat buffer is split between ``set_num_threads`` threads,
+unless its pieces say splitting does not pay (``split_pays``: SGD's one-pass ``axpby`` step is
+memory-bound, and handing half of it to a second thread made it slower on 2 cores).
+
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
 ``optimizer.nonfinite_steps`` is incremented.
@@ -28,10 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from deepgrad._validation import check_float
+from deepgrad.backend import all_finite
 
 from . import schedules as _schedules
 from . import transforms as T
-from .transforms import _sumsq
 
 _ARG = "grads_and_vars"
 
@@ -391,18 +395,15 @@ class Optimizer:
 
     @staticmethod
     def _finite(grads):
-        """All gradients finite? One BLAS dot per array (a sum of squares that is finite proves
-        it); only if that overflows or is NaN the exact elementwise test runs."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            for g in grads:
-                if not math.isfinite(_sumsq(g)) and not np.isfinite(g).all():
-                    return False
-        return True
+        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS ``?asum`` read
+        per array; only if that sum is NaN or overflows does the exact elementwise test run.)"""
+        return all(all_finite(g) for g in grads)
 
     def _partition(self):
         """Per-thread slices of the flat group (grads, params, param list, state views), or None."""
         layout, n = self._layout, _THREADS["n"]
-        if not (layout.flat and getattr(self._transform, "elementwise", False)) or n < 2:
+        t = self._transform
+        if not (layout.flat and getattr(t, "elementwise", False) and getattr(t, "split_pays", True)) or n < 2:
             return None
         size = layout.group_params[0].size
         k = min(n, size // MIN_ELEMENTS_PER_THREAD)
@@ -410,30 +411,27 @@ class Optimizer:
             return None
         bounds = [(size * i // k) // 16 * 16 for i in range(k)] + [size]
         g, p = layout.group_grads[0], layout.group_params[0]
-        return [([g[a:b]], p[a:b], T.ParamList([p[a:b]]), _slice_state(self._state, a, b))
+        return [([g[a:b]], T.ParamList([p[a:b]]), _slice_state(self._state, a, b))
                 for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _run_part(self, part):
-        grads, param, plist, state = part
-        updates, _ = self._transform.update(grads, state, plist)
-        param += updates[0]
+        grads, plist, state = part
+        self._transform.apply(grads, state, plist)
 
     def _step(self, layout):
         key = (self._version, _THREADS["n"])
         if self._parts_key != key:
             self._parts, self._parts_key = self._partition(), key
         if self._parts is None:
-            updates, self._state = self._transform.update(layout.group_grads, self._state, layout.params_list)
-            for p, u in zip(layout.group_params, updates):
-                p += u
+            self._state = self._transform.apply(layout.group_grads, self._state, layout.params_list)
             return
         for part in self._parts:
-            _copy_scalars(self._state, part[3])
+            _copy_scalars(self._state, part[2])
         futures = [_pool().submit(self._run_part, part) for part in self._parts[1:]]
         self._run_part(self._parts[0])
         for f in futures:
             f.result()
-        _copy_scalars(self._parts[0][3], self._state)
+        _copy_scalars(self._parts[0][2], self._state)
 
     # ------------------------------------------------------------------ state and config
     def _prefixed_leaves(self):

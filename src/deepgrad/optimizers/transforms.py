@@ -40,6 +40,8 @@ import math
 
 import numpy as np
 
+from deepgrad.backend import axpby, sum_of_squares
+
 __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
     "add_decayed_weights", "scale_by_momentum", "scale_by_adagrad", "scale_by_rms",
@@ -95,12 +97,28 @@ class GradientTransformation:
     #: True when the update of each element depends only on that element (and scalars), so
     #: the optimizer may run it on slices of a flat buffer in parallel. Subclasses opt in.
     elementwise = False
+    #: False when the update is a memory-bound pass or two that a second thread does not
+    #: speed up (the optimizer then runs it in the calling thread even if it is elementwise).
+    split_pays = True
 
     def init(self, params):
         raise NotImplementedError
 
     def update(self, updates, state, params):
         raise NotImplementedError
+
+    def apply(self, updates, state, params):
+        """``update``, then ``params += updates`` in place; returns the new state.
+
+        The optimizer steps through this method. A transformation that ends a chain may
+        override it to fuse the last operation with the addition (SGD's whole step is one
+        ``w <- w - lr * g``, a single BLAS ``axpy``); the result equals ``update`` followed
+        by the addition, up to the rounding of the fused operations.
+        """
+        updates, state = self.update(updates, state, params)
+        for p, u in zip(params, updates):
+            p += u
+        return state
 
 
 class chain(GradientTransformation):
@@ -114,6 +132,7 @@ class chain(GradientTransformation):
                 raise TypeError(f"chain: every argument must have init/update, got {type(t).__name__}.")
         self.transforms = tuple(transforms)
         self.elementwise = all(getattr(t, "elementwise", False) for t in transforms)
+        self.split_pays = any(getattr(t, "split_pays", True) for t in transforms)
 
     def init(self, params):
         return tuple(t.init(params) for t in self.transforms)
@@ -124,6 +143,18 @@ class chain(GradientTransformation):
             updates, s = t.update(updates, s, params)
             new_state.append(s)
         return updates, tuple(new_state)
+
+    def apply(self, updates, state, params):
+        """Every transformation's ``update`` but the last, whose ``apply`` adds to ``params``."""
+        new_state = []
+        for t, s in zip(self.transforms[:-1], state):
+            updates, s = t.update(updates, s, params)
+            new_state.append(s)
+        last = self.transforms[-1]  # a user's piece may have only init/update: the base's apply
+        apply = last.apply if isinstance(last, GradientTransformation) else \
+            lambda *args: GradientTransformation.apply(last, *args)
+        new_state.append(apply(updates, state[-1], params))
+        return tuple(new_state)
 
 
 # ----------------------------------------------------------------------------- clipping
@@ -146,14 +177,6 @@ class clip(GradientTransformation):
         return state["_out"], state
 
 
-def _sumsq(a):
-    """Sum of squares of a contiguous or strided array (no temporary for contiguous ones)."""
-    if a.flags.c_contiguous:
-        r = a.reshape(-1)
-        return float(np.dot(r, r))
-    return float(np.vdot(a, a))
-
-
 class clip_by_norm(GradientTransformation):
     """Keras ``clipnorm``, per variable: ``g <- g * c / max(||g||_2, c)``."""
 
@@ -169,12 +192,12 @@ class clip_by_norm(GradientTransformation):
         c = self.max_norm
         for g, o, segs in zip(updates, state["_out"], _segments(params)):
             if segs is None:
-                n = math.sqrt(_sumsq(g))
+                n = math.sqrt(sum_of_squares(g))
                 np.multiply(g, c / max(n, c), out=o)
             else:
                 gf, of = g.reshape(-1), o.reshape(-1)
                 for a, b in segs:
-                    n = math.sqrt(_sumsq(gf[a:b]))
+                    n = math.sqrt(sum_of_squares(gf[a:b]))
                     np.multiply(gf[a:b], c / max(n, c), out=of[a:b])
         return state["_out"], state
 
@@ -192,7 +215,7 @@ class clip_by_global_norm(GradientTransformation):
 
     def update(self, updates, state, params):
         c = self.max_norm
-        total = math.sqrt(sum(_sumsq(g) for g in updates))
+        total = math.sqrt(sum(sum_of_squares(g) for g in updates))
         scale = c * min(1.0 / total, 1.0 / c) if total > 0 else 1.0
         for g, o in zip(updates, state["_out"]):
             np.multiply(g, scale, out=o)
@@ -270,10 +293,17 @@ class scale_by_momentum(GradientTransformation):
     ``mu * v - (1 - dampening) * lr * g`` (with the new ``v``). ``v_0 = 0``. With
     ``momentum == 0`` the update is ``-lr * g`` and no slot is kept. ``momentum`` may be a
     float or a callable of the step (e.g. :class:`~deepgrad.optimizers.schedules.SutskeverMomentum`).
+
+    :meth:`apply` (the optimizer's path when this ends the chain) adds to the parameters with
+    the one-pass ``axpby`` of :mod:`deepgrad.backend`: plain SGD is one pass over memory,
+    ``w <- w - lr * g``; momentum two, ``v <- mu * v - lr * g`` then ``w <- w + v``; Nesterov
+    three (``w <- w + mu * v`` then ``w <- w - lr * g``, so its rounding differs from
+    :meth:`update` followed by the addition in the last bit).
     """
 
     name = "momentum"
     elementwise = True
+    split_pays = False
 
     def __init__(self, learning_rate, momentum=0.0, nesterov=False, dampening=0.0):
         self.learning_rate = learning_rate
@@ -283,34 +313,48 @@ class scale_by_momentum(GradientTransformation):
         self._has_slot = callable(momentum) or momentum != 0
 
     def init(self, params):
-        state = {"count": 0, "_out": _empty(params)}
+        state = {"count": 0}
+        if not self._has_slot or self.nesterov:
+            state["_out"] = _empty(params)
         if self._has_slot:
             state["velocity"] = _zeros(params)
-        if self._has_slot and self.nesterov:
-            state["_tmp"] = _empty(params)
         return state
 
-    def update(self, updates, state, params):
+    def _scalars(self, state):
+        """(step, -(1 - dampening) * lr, mu) for this step; advances the step count."""
         t = state["count"]
-        lr = _value(self.learning_rate, t) * (1.0 - self.dampening)
-        outs = state["_out"]
-        if not self._has_slot:
-            for g, o in zip(updates, outs):
-                np.multiply(g, -lr, out=o)
-        else:
-            mu = _value(self.momentum, t)
-            tmps = state.get("_tmp", outs)
-            for g, v, o, tmp in zip(updates, state["velocity"], outs, tmps):
-                np.multiply(g, -lr, out=o)      # o = -lr*g
-                v *= mu
-                v += o                          # v = mu*v - lr*g
-                if self.nesterov:
-                    np.multiply(v, mu, out=tmp)
-                    o += tmp                    # mu*v_new - lr*g
-            if not self.nesterov:
-                outs = state["velocity"]        # the update is v itself (never written by others)
         state["count"] = t + 1
-        return outs, state
+        return t, -_value(self.learning_rate, t) * (1.0 - self.dampening), _value(self.momentum, t)
+
+    def update(self, updates, state, params):
+        _, a, mu = self._scalars(state)
+        if not self._has_slot:
+            for g, o in zip(updates, state["_out"]):
+                np.multiply(g, a, out=o)
+            return state["_out"], state
+        for g, v in zip(updates, state["velocity"]):
+            axpby(a, g, mu, v)                  # v = mu*v - lr*g
+        if not self.nesterov:
+            return state["velocity"], state     # the update is v itself (never written by others)
+        for g, v, o in zip(updates, state["velocity"], state["_out"]):
+            np.multiply(v, mu, out=o)
+            axpby(a, g, 1.0, o)                 # mu*v_new - lr*g
+        return state["_out"], state
+
+    def apply(self, updates, state, params):
+        _, a, mu = self._scalars(state)
+        if not self._has_slot:
+            for g, p in zip(updates, params):
+                axpby(a, g, 1.0, p)             # w = w - lr*g
+            return state
+        for g, v, p in zip(updates, state["velocity"], params):
+            axpby(a, g, mu, v)                  # v = mu*v - lr*g
+            if self.nesterov:
+                axpby(mu, v, 1.0, p)
+                axpby(a, g, 1.0, p)             # w = w + mu*v - lr*g
+            else:
+                p += v                          # w = w + v
+        return state
 
 
 class scale_by_adagrad(GradientTransformation):

@@ -1,0 +1,165 @@
+"""The array seam: the array module, and the two whole-buffer operations an optimizer step needs.
+
+``xp`` is the array module (NumPy; CuPy mirrors its API). An optimizer step over a model's
+flat parameter buffer is memory-bound, and NumPy lacks two operations it needs in one pass:
+
+- :func:`axpby`: ``y <- a * x + b * y`` in place. In NumPy it is two or three passes and a
+  temporary; the SGD family's whole step is made of it.
+- :func:`all_finite`: whether an array holds no NaN or Inf, in one read. ``np.isfinite(x).all()``
+  writes a boolean array first; here the sum of squares ``x . x`` (NumPy's BLAS dot) is taken,
+  whose finiteness proves every element finite; only if it is NaN or overflows does the exact
+  elementwise test run. (OpenBLAS's threaded ``?asum`` reads faster, but leaves its threads
+  spinning, and they then slowed the optimizer's own threads by half on 2 cores.)
+
+:func:`axpby` runs the Level-1 BLAS routine ``?axpby`` of NumPy's own BLAS (the OpenBLAS inside
+the NumPy wheel, which already runs every ``matmul``: the same library and threads), bound
+through ``ctypes``. It is used only where it is exact, which is checked when this module is
+imported: it must give NumPy's ``a * x + b * y`` (two rounded products, one rounded sum) bit
+for bit, wherever an element sits in the array. So results never depend on whether BLAS ran,
+on how a buffer is split or where an array starts. (``?axpy`` is not used: OpenBLAS fuses the
+multiply-add in the vector body but not in the tail, so an element's rounding depends on
+its position.) The call needs C-contiguous float32 or float64 arrays of one dtype and shape,
+``y`` writeable and not overlapping ``x``; anything else, ``DEEPGRAD_NO_BLAS=1``, or no BLAS
+found, runs the NumPy formula. ``blas_info()`` says what is in use. A CuPy backend would map
+both functions to cuBLAS or elementwise kernels and ``xp`` to ``cupy``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import math
+import os
+import weakref
+
+import numpy as np
+
+#: The array module (NumPy).
+xp = np
+
+# (symbol prefix, symbol suffix, C integer type) of the BLAS builds we know how to call:
+# NumPy >= 2 wheels (scipy-openblas64, ILP64), their 32-bit-integer twin, and plain CBLAS.
+_FLAVOURS = (("scipy_cblas_", "64_", ctypes.c_int64), ("scipy_cblas_", "", ctypes.c_int32),
+             ("cblas_", "64_", ctypes.c_int64), ("cblas_", "", ctypes.c_int32))
+_REALS = (("s", ctypes.c_float, np.dtype(np.float32)), ("d", ctypes.c_double, np.dtype(np.float64)))
+
+
+def _candidate_libraries():
+    """The BLAS shared libraries bundled with the installed NumPy wheel (Linux, macOS, Windows)."""
+    root = os.path.dirname(np.__file__)
+    folders = [root + ".libs", os.path.join(root, ".dylibs"), os.path.join(os.path.dirname(root), "numpy.libs")]
+    found = []
+    for folder in folders:
+        for pattern in ("*openblas*.so*", "*openblas*.dylib", "*openblas*.dll"):
+            found += sorted(glob.glob(os.path.join(folder, pattern)))
+    return list(dict.fromkeys(found))
+
+
+def _bind(lib, prefix, suffix, cint):
+    """``{dtype: ?axpby}`` for float32 and float64, or None when the symbols are missing."""
+    funcs = {}
+    for letter, real, dt in _REALS:
+        try:
+            f = getattr(lib, f"{prefix}{letter}axpby{suffix}")
+        except AttributeError:
+            return None
+        f.restype = None
+        f.argtypes = [cint, real, ctypes.c_void_p, cint, real, ctypes.c_void_p, cint]
+        funcs[dt] = f
+    return funcs
+
+
+def _exact(funcs):
+    """The import-time check: ``?axpby`` gives NumPy's ``a * x + b * y`` bit for bit, on
+    vectors long enough to use the vector body and the scalar tail."""
+    rng = np.random.default_rng(0)
+    for dt, f in funcs.items():
+        for n in (1, 7, 37, 1031):
+            x, y = rng.standard_normal(n).astype(dt), rng.standard_normal(n).astype(dt)
+            for a, b in ((-0.0123, 1.0), (0.37, 0.9)):
+                out = y.copy()
+                f(n, a, x.ctypes.data, 1, b, out.ctypes.data, 1)
+                if not np.array_equal(out, dt.type(a) * x + dt.type(b) * y):
+                    return False
+    return True
+
+
+def _load():
+    """Find NumPy's BLAS and bind the routines (``({}, None)`` when there is none to use)."""
+    if os.environ.get("DEEPGRAD_NO_BLAS", "") not in ("", "0"):
+        return {}, None
+    for path in _candidate_libraries():
+        try:
+            lib = ctypes.CDLL(path)  # the library NumPy already loaded: the same handle and threads
+        except OSError:
+            continue
+        for prefix, suffix, cint in _FLAVOURS:
+            funcs = _bind(lib, prefix, suffix, cint)
+            if funcs is not None and _exact(funcs):
+                return funcs, f"{os.path.basename(path)} ({prefix}?axpby{suffix})"
+    return {}, None
+
+
+_FUNCS, _SOURCE = _load()
+_PLANS: dict = {}
+_MAX_PLANS = 256
+
+
+def blas_info() -> str | None:
+    """The BLAS library and routines in use, or None (NumPy only)."""
+    return _SOURCE
+
+
+def _plan(x, y):
+    """``call(a, b)`` running BLAS's ``?axpby`` on this pair of arrays, or None (use NumPy).
+
+    Checking the arrays and reading their addresses costs several times the call itself on
+    small arrays, so the bound call is cached per pair. The cache holds weak references (it
+    never keeps an array alive) and is emptied when it grows past ``_MAX_PLANS`` entries.
+    """
+    key = (id(x), id(y))
+    plan = _PLANS.get(key)
+    if plan is not None and plan[0]() is x and plan[1]() is y and plan[2] == (x.shape, y.shape):
+        return plan[3]
+    f = _FUNCS.get(y.dtype)
+    if (f is None or x.dtype != y.dtype or x.shape != y.shape or not x.flags.c_contiguous
+            or not y.flags.c_contiguous or not y.flags.writeable or np.may_share_memory(x, y)):
+        return None
+    n, xa, ya = y.size, x.ctypes.data, y.ctypes.data
+
+    def call(a, b):
+        f(n, a, xa, 1, b, ya, 1)
+
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = (weakref.ref(x), weakref.ref(y), (x.shape, y.shape), call)
+    return call
+
+
+def axpby(a: float, x: np.ndarray, b: float, y: np.ndarray) -> None:
+    """``y <- a * x + b * y`` in place, in one pass (``x`` and ``y`` of the same shape).
+
+    Rounded as NumPy's ``a * x + b * y``: with ``b = 1`` it is exactly ``y += a * x``.
+    """
+    call = _plan(x, y) if _FUNCS else None
+    if call is not None:
+        call(a, b)
+    else:
+        ax = a * x  # first: x may be y itself
+        if b != 1.0:
+            y *= b
+        y += ax
+
+
+def sum_of_squares(x: np.ndarray) -> float:
+    """``sum(x**2)`` as a Python float, with no temporary for a contiguous array (BLAS dot)."""
+    if x.flags.c_contiguous:
+        r = x.reshape(-1)
+        return float(np.dot(r, r))
+    return float(np.vdot(x, x))
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """Whether ``x`` holds no NaN and no Inf (one read of ``x`` unless its squares overflow)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(sum_of_squares(x)) or bool(np.isfinite(x).all())

@@ -1,0 +1,146 @@
+"""The backend seam: ``axpby`` (BLAS when exact, NumPy otherwise) and ``all_finite``.
+
+The contract is NumPy's rounding: ``axpby(a, x, b, y)`` must leave in ``y`` exactly what
+NumPy's ``a * x + b * y`` gives (two rounded products and one rounded sum), whether BLAS ran
+or not and wherever the arrays start, so that an optimizer step never depends on how its
+buffer is laid out or split between threads.
+"""
+
+import subprocess
+import sys
+import weakref
+
+import numpy as np
+import pytest
+
+from deepgrad import backend as B
+
+SIZES = [1, 2, 7, 8, 9, 31, 33, 1000, 4099, 100_003]
+
+
+@pytest.fixture(params=["blas", "numpy"])
+def path(request, monkeypatch):
+    """Run a test with NumPy's BLAS bound (as imported) and with the NumPy fallback."""
+    if request.param == "numpy":
+        monkeypatch.setattr(B, "_FUNCS", {})
+    elif not B._FUNCS:
+        pytest.skip("no BLAS ?axpby found for this NumPy (the NumPy path is tested alone)")
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("a, b", [(-0.0123, 1.0), (0.37, 0.9), (-1.5, 0.0), (2.0, -0.5)])
+def test_axpby_is_numpys_formula_bit_for_bit(path, dtype, a, b):
+    rng = np.random.default_rng(7)
+    for n in SIZES:
+        for offset in (0, 1, 3):  # arrays that start off the vector alignment
+            x = rng.standard_normal(n + offset).astype(dtype)[offset:]
+            y = rng.standard_normal(n + offset).astype(dtype)[offset:]
+            expected = dtype(a) * x + dtype(b) * y
+            B.axpby(a, x, b, y)
+            np.testing.assert_array_equal(y, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpby_splits_of_a_buffer_give_the_whole_buffers_result(path, dtype):
+    # the invariant the optimizer's flat buffer and its per-thread slices rely on
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(10_007).astype(dtype), rng.standard_normal(10_007).astype(dtype)
+    whole = y.copy()
+    B.axpby(-0.01, x, 0.9, whole)
+    for cut in (1, 5, 16, 17, 4096, 5003):
+        parts = y.copy()
+        B.axpby(-0.01, x[:cut], 0.9, parts[:cut])
+        B.axpby(-0.01, x[cut:], 0.9, parts[cut:])
+        np.testing.assert_array_equal(parts, whole)
+
+
+def test_axpby_takes_numpy_for_what_blas_cannot_do(path):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 8))
+    # strided operands
+    y = rng.standard_normal((8, 6)).T
+    expected = 0.5 * x + 2.0 * y
+    B.axpby(0.5, x, 2.0, y)
+    np.testing.assert_array_equal(y, expected)
+    # x and y the same array
+    z = x.copy()
+    B.axpby(0.5, z, 2.0, z)
+    np.testing.assert_array_equal(z, 0.5 * x + 2.0 * x)
+    # float16 (no BLAS routine) and mixed dtypes
+    h = x.astype(np.float16)
+    hy = h.copy()
+    B.axpby(1.0, h, 1.0, hy)
+    np.testing.assert_array_equal(hy, h + h)
+    y32 = x.astype(np.float32)
+    B.axpby(1.0, x, 1.0, y32)
+    np.testing.assert_array_equal(y32, (x.astype(np.float32) + x).astype(np.float32))
+
+
+def test_axpby_into_a_read_only_array_raises_and_leaves_it(path):
+    x, y = np.ones(50), np.arange(50.0)
+    y.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        B.axpby(1.0, x, 1.0, y)
+    np.testing.assert_array_equal(y, np.arange(50.0))
+
+
+def test_the_bound_call_cache_keeps_no_array_alive_and_stays_bounded():
+    if not B._FUNCS:
+        pytest.skip("no BLAS: nothing is cached")
+    x, y = np.ones(64), np.zeros(64)
+    B.axpby(1.0, x, 1.0, y)
+    rx, ry = weakref.ref(x), weakref.ref(y)
+    del x, y
+    assert rx() is None and ry() is None
+    keep = []
+    for _ in range(B._MAX_PLANS + 10):
+        x, y = np.ones(4), np.zeros(4)
+        keep.append((x, y))
+        B.axpby(2.0, x, 1.0, y)
+        assert len(B._PLANS) <= B._MAX_PLANS
+    assert all((y == 2.0).all() for _, y in keep)
+
+
+def test_a_new_array_in_place_of_a_freed_one_is_bound_afresh():
+    # the cache is keyed by id(); a reused id with another array must not reuse the old call
+    for n in (10, 20, 10, 30):
+        x, y = np.full(n, 2.0), np.ones(n)
+        B.axpby(3.0, x, 1.0, y)
+        np.testing.assert_array_equal(y, np.full(n, 7.0))
+
+
+def test_no_blas_environment_variable_turns_blas_off():
+    code = "from deepgrad import backend as B; print(B.blas_info(), len(B._FUNCS))"
+    out = subprocess.run([sys.executable, "-c", code], env={"DEEPGRAD_NO_BLAS": "1", "PATH": ""},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["None", "0"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_finite_finds_every_nan_and_inf(dtype):
+    for n in (1, 9, 1031):
+        assert B.all_finite(np.ones(n, dtype))
+        for bad in (np.nan, np.inf, -np.inf):
+            for i in {0, n // 2, n - 1}:
+                x = np.ones(n, dtype)
+                x[i] = bad
+                assert not B.all_finite(x)
+                assert not B.all_finite(x[::-1])  # strided view
+
+
+def test_all_finite_with_squares_that_overflow_is_still_exact():
+    # 1e30**2 overflows float32 (max about 3.4e38): the exact elementwise test decides
+    big = np.full(10, 1e30, np.float32)
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(B.sum_of_squares(big))
+    assert B.all_finite(big)
+    big[3] = np.inf
+    assert not B.all_finite(big)
+
+
+def test_sum_of_squares_of_contiguous_and_strided_arrays():
+    x = np.arange(12.0).reshape(3, 4)
+    assert B.sum_of_squares(x) == sum(v * v for v in range(12))  # 506
+    assert B.sum_of_squares(x.T) == 506.0
+    assert B.sum_of_squares(x[:, 1]) == 1 + 25 + 81
