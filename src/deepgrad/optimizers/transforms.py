@@ -46,7 +46,7 @@ __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
     "add_decayed_weights", "scale_by_momentum", "scale_by_adagrad", "scale_by_rms",
     "scale_by_adam", "scale_by_nadam", "scale_by_adamax", "scale_by_adadelta",
-    "scale_by_learning_rate", "ParamList",
+    "scale_by_learning_rate", "ParamList", "ScaledDirection",
 ]
 
 
@@ -76,14 +76,13 @@ def _zeros(params):
 
 
 def _accumulate(acc, decay, x):
-    """``acc <- decay * acc + x`` in place (two passes, no temporary).
+    """``acc <- decay * acc + x`` in place, one pass (:func:`deepgrad.backend.axpby`).
 
     Moving averages ``a <- rho a + (1 - rho) x`` are kept as undamped sums
     ``a_sum = a / (1 - rho)`` updated this way; the constant ``1 - rho`` folds into the
-    step's scalars, which saves a pass over the buffer per average.
+    step's scalars, which saves the pass that would scale ``x``.
     """
-    acc *= decay
-    acc += x
+    axpby(1.0, x, decay, acc)
 
 
 class GradientTransformation:
@@ -155,6 +154,32 @@ class chain(GradientTransformation):
             lambda *args: GradientTransformation.apply(last, *args)
         new_state.append(apply(updates, state[-1], params))
         return tuple(new_state)
+
+
+class ScaledDirection(GradientTransformation):
+    """A transformation whose update is ``k * d``: a direction ``d``, written into its own
+    ``_out`` buffers, times a scalar ``k`` of the step (``-lr`` and the algorithm's constants).
+
+    Subclasses implement ``direction(updates, state, params) -> (d, k)``, which advances the
+    state. ``update`` scales ``d`` in place; ``apply`` adds ``k * d`` to the parameters in one
+    pass (``axpby``), rounded exactly as scaling and then adding.
+    """
+
+    def direction(self, updates, state, params):
+        raise NotImplementedError
+
+    def update(self, updates, state, params):
+        d, k = self.direction(updates, state, params)
+        if k != 1.0:
+            for o in d:
+                o *= k
+        return d, state
+
+    def apply(self, updates, state, params):
+        d, k = self.direction(updates, state, params)
+        for o, p in zip(d, params):
+            axpby(k, o, 1.0, p)
+        return state
 
 
 # ----------------------------------------------------------------------------- clipping
@@ -279,6 +304,13 @@ class scale_by_learning_rate(GradientTransformation):
         state["count"] += 1
         return state["_out"], state
 
+    def apply(self, updates, state, params):
+        lr = _value(self.learning_rate, state["count"])
+        for u, p in zip(updates, params):
+            axpby(-lr, u, 1.0, p)               # w = w - lr*u, one pass
+        state["count"] += 1
+        return state
+
 
 def _lr_factor(learning_rate, count):
     """The factor that ends a chain: ``-lr(step)``, or ``1`` (direction only) without a rate."""
@@ -357,7 +389,7 @@ class scale_by_momentum(GradientTransformation):
         return state
 
 
-class scale_by_adagrad(GradientTransformation):
+class scale_by_adagrad(ScaledDirection):
     """Keras Adagrad: ``a <- a + g^2``; ``u = -lr * g / sqrt(a + epsilon)`` (epsilon inside the root).
 
     ``a_0 = initial_accumulator_value`` (Keras 0.1). Without ``learning_rate`` the output is
@@ -376,7 +408,7 @@ class scale_by_adagrad(GradientTransformation):
         return {"count": 0, "accumulator": [np.full_like(p, self.initial_accumulator_value) for p in params],
                 "_out": _empty(params)}
 
-    def update(self, updates, state, params):
+    def direction(self, updates, state, params):
         k = _lr_factor(self.learning_rate, state["count"])
         for g, a, o in zip(updates, state["accumulator"], state["_out"]):
             np.multiply(g, g, out=o)
@@ -384,12 +416,11 @@ class scale_by_adagrad(GradientTransformation):
             np.add(a, self.epsilon, out=o)
             np.sqrt(o, out=o)
             np.divide(g, o, out=o)              # g / sqrt(a + eps)
-            o *= k
         state["count"] += 1
-        return state["_out"], state
+        return state["_out"], k
 
 
-class scale_by_rms(GradientTransformation):
+class scale_by_rms(ScaledDirection):
     """Keras RMSprop.
 
     ``v <- rho*v + (1-rho)*g^2``; centered: ``gbar <- rho*gbar + (1-rho)*g``,
@@ -425,7 +456,7 @@ class scale_by_rms(GradientTransformation):
         c = 1.0 - self.rho
         return {"velocity": (c, "v_sum"), "average_gradient": (c, "gbar_sum"), "M": (-1.0, "momentum")}
 
-    def update(self, updates, state, params):
+    def direction(self, updates, state, params):
         t = state["count"]
         lr = 1.0 if self.learning_rate is None else _value(self.learning_rate, t)
         rho = self.rho
@@ -447,17 +478,16 @@ class scale_by_rms(GradientTransformation):
             else:
                 np.add(v, eps, out=o)
             np.sqrt(o, out=o)
-            np.divide(g, o, out=o)
-            o *= k                              # -delta
+            np.divide(g, o, out=o)              # -delta = k * o
             if mm is not None:
-                _accumulate(mm, self.momentum, o)   # -M = momentum (-M) - delta
-        if mom[0] is not None:
-            outs = state["momentum"]
+                axpby(k, o, self.momentum, mm)  # -M = momentum (-M) - delta
         state["count"] = t + 1
-        return outs, state
+        if mom[0] is not None:
+            return state["momentum"], 1.0
+        return outs, k
 
 
-class scale_by_adam(GradientTransformation):
+class scale_by_adam(ScaledDirection):
     """Adam's scaling, Keras form by default.
 
     ``m <- m + (g - m)(1 - beta_1)``; ``v <- v + (g^2 - v)(1 - beta_2)``; amsgrad:
@@ -510,7 +540,7 @@ class scale_by_adam(GradientTransformation):
         s = math.sqrt(c2) / r                    # mhat / (sqrt(vhat) + eps)
         return self.epsilon * s, lr_factor * (1.0 - b1) / c1 * s
 
-    def update(self, updates, state, params):
+    def direction(self, updates, state, params):
         t0 = state["count"]
         e, k = self.scalars(t0 + 1, _lr_factor(self.learning_rate, t0))
         vmax = state.get("vmax_sum", [None] * len(updates))
@@ -524,9 +554,8 @@ class scale_by_adam(GradientTransformation):
             np.sqrt(v, out=o)
             o += e
             np.divide(m, o, out=o)
-            o *= k
         state["count"] = t0 + 1
-        return state["_out"], state
+        return state["_out"], k
 
 
 class scale_by_nadam(GradientTransformation):
@@ -571,8 +600,7 @@ class scale_by_nadam(GradientTransformation):
             np.multiply(g, g, out=tmp)
             _accumulate(v, b2, tmp)
             np.multiply(m, cm, out=o)
-            np.multiply(g, cg, out=tmp)
-            o += tmp                            # -lr * mhat / r
+            axpby(cg, g, 1.0, o)                # -lr * mhat / r
             np.sqrt(v, out=tmp)
             tmp += self.epsilon / r             # (sqrt(vhat) + eps) / r
             o /= tmp
@@ -581,7 +609,7 @@ class scale_by_nadam(GradientTransformation):
         return state["_out"], state
 
 
-class scale_by_adamax(GradientTransformation):
+class scale_by_adamax(ScaledDirection):
     """Keras Adamax: ``m <- m + (g - m)(1 - beta_1)``; ``u <- max(beta_2 u, |g|)``;
     update ``-lr * m / ((1 - beta_1^t)(u + epsilon))``. The slot ``m_sum`` holds
     ``m / (1 - beta_1)`` (see Adam)."""
@@ -600,7 +628,7 @@ class scale_by_adamax(GradientTransformation):
         """Slots in textbook units: ``name -> (factor, stored slot)``."""
         return {"m": (1.0 - self.beta_1, "m_sum")}
 
-    def update(self, updates, state, params):
+    def direction(self, updates, state, params):
         t0 = state["count"]
         t = t0 + 1
         b1 = self.beta_1
@@ -612,12 +640,11 @@ class scale_by_adamax(GradientTransformation):
             np.maximum(u, o, out=u)             # u = max(beta_2*u, |g|)
             np.add(u, self.epsilon, out=o)
             np.divide(m, o, out=o)
-            o *= k
         state["count"] = t
-        return state["_out"], state
+        return state["_out"], k
 
 
-class scale_by_adadelta(GradientTransformation):
+class scale_by_adadelta(ScaledDirection):
     """Adadelta (Zeiler 2012; Keras = torch): ``E_g <- rho E_g + (1-rho) g^2``;
     ``delta = sqrt(E_d + epsilon) / sqrt(E_g + epsilon) * g``; ``E_d <- rho E_d + (1-rho) delta^2``;
     update ``-lr * delta``.
@@ -641,7 +668,7 @@ class scale_by_adadelta(GradientTransformation):
         """Slots in textbook units: ``name -> (factor, stored slot)``."""
         return {"E_g": (1.0 - self.rho, "E_g_sum"), "E_d": (1.0 - self.rho, "E_d_sum")}
 
-    def update(self, updates, state, params):
+    def direction(self, updates, state, params):
         t0 = state["count"]
         rho = self.rho
         eps = self.epsilon / (1.0 - rho)
@@ -656,6 +683,5 @@ class scale_by_adadelta(GradientTransformation):
             o *= g                              # delta
             np.multiply(o, o, out=tmp)
             _accumulate(ed, rho, tmp)           # E_d_sum = rho E_d_sum + delta^2
-            o *= k
         state["count"] = t0 + 1
-        return state["_out"], state
+        return state["_out"], k
