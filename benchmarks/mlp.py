@@ -9,8 +9,11 @@ after each epoch (it must stay flat).
 
     .venv/bin/python benchmarks/mlp.py [--epochs 3] [--threads 1,2] [--out benchmarks/results/mlp.json]
 
-Prints a Markdown table and writes JSON. Timings are medians over epochs after the first
-(the first epoch includes warm-up).
+Prints a Markdown table and writes JSON. The two libraries alternate epoch by epoch, so that
+a busy spell of this shared machine slows both; timings are medians over epochs after the
+first (the first epoch includes warm-up). "ratio" is the ratio of the two medians, "epoch by
+epoch" the median of the ratios of the epochs run side by side (the steadier figure when the
+machine's speed drifts).
 """
 
 from __future__ import annotations
@@ -67,29 +70,29 @@ def torch_mlp():
     )
 
 
-def time_deepgrad(x, y, opt_name, epochs):
+def deepgrad_trainer(x, y, opt_name):
+    """The deepgrad model and a function that trains it for one epoch."""
     deepgrad.utils.set_random_seed(0)
     model = deepgrad_mlp()
     opt = optimizers.SGD(0.01) if opt_name == "sgd" else optimizers.Adam()
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
-    times, rss = [], []
-    for _ in range(epochs):
-        t = time.perf_counter()
+
+    def epoch():
         model.fit(x, y, batch_size=128, epochs=1, verbose=0)
-        times.append(time.perf_counter() - t)
-        rss.append(peak_rss_mib())
-    return model, times, rss
+
+    return model, epoch
 
 
-def time_torch(x, labels, opt_name, epochs):
+def torch_trainer(x, labels, opt_name):
+    """The PyTorch model and a function that trains it for one epoch (the same loop as fit)."""
     torch.manual_seed(0)
     net = torch_mlp()
     opt = torch.optim.SGD(net.parameters(), lr=0.01) if opt_name == "sgd" else torch.optim.Adam(net.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
-    n, times, rss = len(xt), [], []
-    for _ in range(epochs):
-        t = time.perf_counter()
+    n = len(xt)
+
+    def epoch():
         net.train()
         perm = torch.randperm(n)
         correct = 0
@@ -102,9 +105,23 @@ def time_torch(x, labels, opt_name, epochs):
             loss.backward()
             opt.step()
             correct += int((out.argmax(1) == yb).sum())  # the accuracy metric deepgrad also computes
-        times.append(time.perf_counter() - t)
-        rss.append(peak_rss_mib())
-    return net, times, rss
+
+    return net, epoch
+
+
+def time_epochs(dg_epoch, pt_epoch, epochs):
+    """Alternate the libraries epoch by epoch (so that a busy spell of the machine hits both),
+    pausing before each; returns both lists of epoch times and deepgrad's peak RSS after each."""
+    t_dg, t_pt, rss = [], [], []
+    for _ in range(epochs):
+        for f, times in ((dg_epoch, t_dg), (pt_epoch, t_pt)):
+            time.sleep(SETTLE_S)
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+            if f is dg_epoch:
+                rss.append(peak_rss_mib())
+    return t_dg, t_pt, rss
 
 
 def time_predict(model, net, x, repeats=7):
@@ -148,31 +165,33 @@ def main(argv=None):
         optimizers.set_num_threads(threads)  # deepgrad's elementwise optimizer step, like torch's intra-op threads
         with threadpool_limits(limits=threads):
             for opt_name in ("sgd", "adam"):
-                time.sleep(SETTLE_S)
-                model, t_dg, rss_dg = time_deepgrad(x, y, opt_name, args.epochs)
-                time.sleep(SETTLE_S)
-                net, t_pt, rss_pt = time_torch(x, labels, opt_name, args.epochs)
+                model, dg_epoch = deepgrad_trainer(x, y, opt_name)
+                net, pt_epoch = torch_trainer(x, labels, opt_name)
+                t_dg, t_pt, rss_dg = time_epochs(dg_epoch, pt_epoch, args.epochs)
                 dg = statistics.median(t_dg[1:] or t_dg)
                 pt = statistics.median(t_pt[1:] or t_pt)
+                paired = statistics.median([a / b for a, b in zip(t_dg, t_pt)][1:] or [dg / pt])
                 row = {"threads": threads, "optimizer": opt_name, "deepgrad_s_per_epoch": dg,
-                       "torch_s_per_epoch": pt, "ratio": dg / pt, "deepgrad_epoch_times": t_dg,
+                       "torch_s_per_epoch": pt, "ratio": dg / pt, "ratio_paired": paired,
+                       "deepgrad_epoch_times": t_dg,
                        "torch_epoch_times": t_pt, "peak_rss_mib_after_each_epoch": rss_dg}
                 if opt_name == "sgd":
                     p_dg, p_pt = time_predict(model, net, x)
                     row.update(predict_deepgrad_s=p_dg, predict_torch_s=p_pt, predict_ratio=p_dg / p_pt)
                 rows.append(row)
                 print(f"threads={threads} {opt_name}: deepgrad {dg:.3f} s/epoch, torch {pt:.3f} s/epoch, "
-                      f"ratio {dg / pt:.2f}", flush=True)
+                      f"ratio {dg / pt:.2f} (epoch by epoch: {paired:.2f})", flush=True)
     print()
     print(f"Notes' MLP, {args.samples} samples, batch 128, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, numpy {np.__version__}, torch {torch.__version__}")
-    print("| threads | optimizer | deepgrad s/epoch | PyTorch s/epoch | ratio | predict 10k: deepgrad / PyTorch |")
-    print("|---|---|---|---|---|---|")
+    print("| threads | optimizer | deepgrad s/epoch | PyTorch s/epoch | ratio | ratio epoch by epoch "
+          "| predict 10k: deepgrad / PyTorch |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         pred = (f"{r['predict_deepgrad_s'] * 1e3:.0f} ms / {r['predict_torch_s'] * 1e3:.0f} ms "
                 f"({r['predict_ratio']:.2f}x)") if "predict_ratio" in r else ""
         print(f"| {r['threads']} | {r['optimizer']} | {r['deepgrad_s_per_epoch']:.3f} | "
-              f"{r['torch_s_per_epoch']:.3f} | {r['ratio']:.2f} | {pred} |")
+              f"{r['torch_s_per_epoch']:.3f} | {r['ratio']:.2f} | {r['ratio_paired']:.2f} | {pred} |")
     rss = [v for r in rows for v in r["peak_rss_mib_after_each_epoch"]]
     print(f"peak RSS after each deepgrad epoch (MiB): {', '.join(f'{v:.0f}' for v in rss)}")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

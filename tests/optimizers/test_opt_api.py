@@ -101,6 +101,41 @@ def test_threaded_slices_agree_bitwise(cls, monkeypatch):
         np.testing.assert_array_equal(v, results[1][1][k])
 
 
+@pytest.mark.parametrize("split_cost, kept", [(1.0, True), (3.0, False)])
+def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monkeypatch, split_cost, kept):
+    # A fake clock: a step run split costs `split_cost`, one in the calling thread costs 2.
+    clock = [0.0]
+    real_run = B.Optimizer._run
+
+    def run(self, layout, parts):
+        clock[0] += 2.0 if parts is None else split_cost
+        return real_run(self, layout, parts)
+
+    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(B.Optimizer, "_run", run)
+    monkeypatch.setattr(B.time, "perf_counter", lambda: clock[0])
+    previous = O.get_num_threads()
+    O.set_num_threads(2)
+    try:
+        pbuf, params, gbuf, grads = _model_buffers()
+        opt = O.Adam(learning_rate=0.05)
+        _train(opt, params, grads, 2 * B.SPLIT_TRIAL_STEPS - 1)
+        assert opt._split_trial is not None and opt._parts is not None  # still timing
+        _train(opt, params, grads, 1, seed=5)
+        assert opt._split_trial is None
+        assert (opt._parts is not None) == kept
+        # the trial alternated, and every step (either way) was the same algorithm: compare
+        # with the same steps in one thread
+        O.set_num_threads(1)
+        pbuf1, params1, gbuf1, grads1 = _model_buffers()
+        ref = O.Adam(learning_rate=0.05)
+        _train(ref, params1, grads1, 2 * B.SPLIT_TRIAL_STEPS - 1)
+        _train(ref, params1, grads1, 1, seed=5)
+        np.testing.assert_array_equal(pbuf, pbuf1)
+    finally:
+        O.set_num_threads(previous)
+
+
 def test_no_allocation_per_step():
     rng = np.random.default_rng(0)
     n = 200_000

@@ -12,9 +12,13 @@ model's weights are) and so are the gradients, the whole chain runs once on the 
 its state slots are one flat buffer each, and a step allocates nothing. Per-variable
 semantics (``clipnorm``, ``exclude_from_weight_decay``) hold through the variable ranges.
 
-Threads: an elementwise chain on a flat buffer is split between ``set_num_threads`` threads,
-unless its pieces say splitting does not pay (``split_pays``: SGD's one-pass ``axpby`` step is
-memory-bound, and handing half of it to a second thread made it slower on 2 cores).
+Threads: an elementwise chain on a flat buffer may be split between ``set_num_threads``
+threads (the slices' results are bit-identical to the whole buffer's). Whether that pays
+depends on the machine and on what runs around the step: in a hot loop two threads halved
+Adam's step, inside ``fit`` on a 2-core VM (waking an idle core, BLAS's threads spinning
+after the last GEMM) they made it slower. So the first ``2 * SPLIT_TRIAL_STEPS`` steps
+alternate between the two ways, timed, and the faster is kept. Pieces that never pay
+(``split_pays = False``: SGD's memory-bound one-pass ``axpby`` step) are not split at all.
 
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
@@ -26,6 +30,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import statistics
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,6 +47,8 @@ _ARG = "grads_and_vars"
 
 #: Below this many elements per thread a step runs in the calling thread only.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
+#: Steps timed each way (split between threads, and not) before the optimizer keeps the faster.
+SPLIT_TRIAL_STEPS = 10
 _THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0, "pid": None}
 
 
@@ -48,7 +56,8 @@ def set_num_threads(n: int) -> None:
     """Threads used by one optimizer step on large flat buffers (default ``min(cpu_count, 4)``).
 
     NumPy releases the GIL inside its array loops, so the slices of a flat parameter buffer
-    are updated in parallel. ``1`` keeps every step in the calling thread.
+    are updated in parallel. ``1`` keeps every step in the calling thread. With more, each
+    optimizer times its first steps both ways and keeps the faster (see the module docstring).
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"set_num_threads: `n` must be an int >= 1, got {n!r}.")
@@ -228,6 +237,7 @@ class Optimizer:
         self._pending_state = None
         self._parts = None
         self._parts_key = None
+        self._split_trial = None
         self._version = 0  # bumped when the state or the layout is rebuilt (re-slices the threads' parts)
 
     # ------------------------------------------------------------------ learning rate
@@ -422,16 +432,32 @@ class Optimizer:
         key = (self._version, _THREADS["n"])
         if self._parts_key != key:
             self._parts, self._parts_key = self._partition(), key
-        if self._parts is None:
+            self._split_trial = None if self._parts is None else ([], [])
+        if self._split_trial is None:
+            self._run(layout, self._parts)
+            return
+        split, single = self._split_trial  # the trial: alternate, time, keep the faster
+        use_split = len(split) <= len(single)
+        start = time.perf_counter()
+        self._run(layout, self._parts if use_split else None)
+        (split if use_split else single).append(time.perf_counter() - start)
+        if len(single) == SPLIT_TRIAL_STEPS:
+            if statistics.median(split[1:]) >= statistics.median(single[1:]):
+                self._parts = None
+            self._split_trial = None
+
+    def _run(self, layout, parts):
+        """One step: in the calling thread (``parts`` None) or split between the threads."""
+        if parts is None:
             self._state = self._transform.apply(layout.group_grads, self._state, layout.params_list)
             return
-        for part in self._parts:
+        for part in parts:
             _copy_scalars(self._state, part[2])
-        futures = [_pool().submit(self._run_part, part) for part in self._parts[1:]]
-        self._run_part(self._parts[0])
+        futures = [_pool().submit(self._run_part, part) for part in parts[1:]]
+        self._run_part(parts[0])
         for f in futures:
             f.result()
-        _copy_scalars(self._parts[0][2], self._state)
+        _copy_scalars(parts[0][2], self._state)
 
     # ------------------------------------------------------------------ state and config
     def _prefixed_leaves(self):
