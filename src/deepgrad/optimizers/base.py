@@ -16,9 +16,9 @@ Threads: an elementwise chain on a flat buffer may be split between ``set_num_th
 threads (the slices' results are bit-identical to the whole buffer's). Whether that pays
 depends on the machine and on what runs around the step: in a hot loop two threads halved
 Adam's step, inside ``fit`` on a 2-core VM (waking an idle core, BLAS's threads spinning
-after the last GEMM) they made it slower. So the first ``2 * SPLIT_TRIAL_STEPS`` steps
-alternate between the two ways, timed, and the faster is kept. Pieces that never pay
-(``split_pays = False``: SGD's memory-bound one-pass ``axpby`` step) are not split at all.
+after the last GEMM) they made it slower, and SGD's memory-bound one-pass ``axpby`` step
+rarely gains. So the first ``2 * SPLIT_TRIAL_STEPS`` steps alternate between the two ways,
+timed, and the faster is kept.
 
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
@@ -412,8 +412,7 @@ class Optimizer:
     def _partition(self):
         """Per-thread slices of the flat group (grads, params, param list, state views), or None."""
         layout, n = self._layout, _THREADS["n"]
-        t = self._transform
-        if not (layout.flat and getattr(t, "elementwise", False) and getattr(t, "split_pays", True)) or n < 2:
+        if not (layout.flat and getattr(self._transform, "elementwise", False)) or n < 2:
             return None
         size = layout.group_params[0].size
         k = min(n, size // MIN_ELEMENTS_PER_THREAD)

@@ -96,9 +96,6 @@ class GradientTransformation:
     #: True when the update of each element depends only on that element (and scalars), so
     #: the optimizer may run it on slices of a flat buffer in parallel. Subclasses opt in.
     elementwise = False
-    #: False when the update is a memory-bound pass or two that a second thread does not
-    #: speed up (the optimizer then runs it in the calling thread even if it is elementwise).
-    split_pays = True
 
     def init(self, params):
         raise NotImplementedError
@@ -131,7 +128,6 @@ class chain(GradientTransformation):
                 raise TypeError(f"chain: every argument must have init/update, got {type(t).__name__}.")
         self.transforms = tuple(transforms)
         self.elementwise = all(getattr(t, "elementwise", False) for t in transforms)
-        self.split_pays = any(getattr(t, "split_pays", True) for t in transforms)
 
     def init(self, params):
         return tuple(t.init(params) for t in self.transforms)
@@ -335,7 +331,6 @@ class scale_by_momentum(GradientTransformation):
 
     name = "momentum"
     elementwise = True
-    split_pays = False
 
     def __init__(self, learning_rate, momentum=0.0, nesterov=False, dampening=0.0):
         self.learning_rate = learning_rate
