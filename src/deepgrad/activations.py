@@ -591,10 +591,9 @@ class Softmax(Activation):
 
     def forward(self, x, out=None):
         x = _as_float(x)
-        m = np.max(x, axis=self.axis, keepdims=True)
-        y = np.subtract(x, m, out=out)
+        y = np.subtract(x, x.max(axis=self.axis, keepdims=True), out=out)
         np.exp(y, out=y)
-        y /= np.sum(y, axis=self.axis, keepdims=True)
+        y /= y.sum(axis=self.axis, keepdims=True)
         return y
 
     def backward(self, dy, x, y):

@@ -21,6 +21,7 @@ from .. import config
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
+from ..backend import all_finite
 from ..callbacks.base import Callback, CallbackList, History
 
 
@@ -39,7 +40,7 @@ class TrainingMixin:
                 f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
             )
-        if not np.all(np.isfinite(arr)):
+        if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
         return arr.astype(self._layers[0].dtype, copy=False)
 
@@ -47,7 +48,7 @@ class TrainingMixin:
         arr = _as_numeric(y, name, where)
         if arr.ndim == 0 or arr.shape[0] != n:
             raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
-        if not np.all(np.isfinite(arr)):
+        if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
         out_shape = self.output_shape
         width = out_shape[-1] if out_shape else None
@@ -306,10 +307,14 @@ class TrainingMixin:
         try:
             for b, start in enumerate(range(0, n, batch_size)):
                 cbl.on_predict_batch_begin(b)
-                out = self._probabilities(self.forward(x[start:start + batch_size], training=False))
+                out = self.forward(x[start:start + batch_size], training=False)
                 if result is None:
                     result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
-                result[start:start + out.shape[0]] = out
+                rows = result[start:start + out.shape[0]]
+                if self.output_activation is None:
+                    rows[...] = out
+                else:  # the fused output activation writes straight into the result
+                    self.output_activation.forward(out, out=rows)
                 cbl.on_predict_batch_end(b)
         finally:
             self._reuse_buffers(False)
@@ -371,6 +376,14 @@ def _as_numeric(a, name, where):
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{where}: `{name}` must be numeric, got dtype {arr.dtype}.")
     return arr
+
+
+def _all_finite(arr):
+    """No NaN or Inf? Integers and booleans always are; floats take one read (a BLAS sum of
+    squares, not a boolean array as large as the data: a tenth of the time on 60,000 images)."""
+    if arr.dtype.kind == "f":
+        return all_finite(arr)
+    return arr.dtype.kind != "c" or bool(np.isfinite(arr).all())
 
 
 def _check_verbose(verbose, where):
