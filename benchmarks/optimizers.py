@@ -27,6 +27,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from deepgrad import optimizers as O
+from deepgrad.optimizers.base import SPLIT_TRIAL_BLOCK
 
 SHAPES = [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
 
@@ -71,10 +72,17 @@ def _once(step, steps):
 
 
 def _time_pair(a, b, steps, repeats):
-    """Alternate the two (so that a busy machine slows both alike); ms per step, every repeat."""
-    for f in (a, b):
-        f()
-        f()
+    """Alternate the two (so that a busy machine slows both alike); ms per step, every repeat.
+
+    Warm-up: torch first, then, after a pause that lets torch's threads stop spinning,
+    deepgrad's first ``4 * SPLIT_TRIAL_BLOCK + 2`` steps, in which its optimizer times the
+    split between threads against the calling thread alone and keeps the faster.
+    """
+    for _ in range(3):
+        b()
+    time.sleep(0.3)
+    for _ in range(4 * SPLIT_TRIAL_BLOCK + 2):
+        a()
     ta, tb = [], []
     for _ in range(repeats):
         ta.append(_once(a, steps))
@@ -108,11 +116,13 @@ def main():
                 ta, tb = _time_pair(lambda: opt.apply_gradients(pairs), topt.step, args.steps, args.repeats)
                 dg, tt = min(ta), min(tb)
                 med = float(np.median(ta)) / float(np.median(tb))
-                rows.append({"optimizer": name, "threads": threads, "deepgrad_ms": dg, "torch_ms": tt,
+                rows.append({"optimizer": name, "threads": threads, "deepgrad_split": bool(opt._use_split),
+                             "deepgrad_ms": dg, "torch_ms": tt,
                              "ratio": dg / tt, "deepgrad_ms_median": float(np.median(ta)),
                              "torch_ms_median": float(np.median(tb)), "ratio_median": med})
                 print(f"{name:<20} threads={threads}  deepgrad {dg:7.3f} ms  torch {tt:7.3f} ms  "
-                      f"ratio {dg / tt:5.2f}  (medians: {med:5.2f})", flush=True)
+                      f"ratio {dg / tt:5.2f}  (medians: {med:5.2f}){'  split' if opt._use_split else ''}",
+                      flush=True)
     out = {"params": int(n), "dtype": "float32", "steps": args.steps, "repeats": args.repeats,
            "loadavg_at_start": load,
            "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),

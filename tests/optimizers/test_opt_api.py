@@ -119,18 +119,26 @@ def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monk
     try:
         pbuf, params, gbuf, grads = _model_buffers()
         opt = O.Adam(learning_rate=0.05)
-        _train(opt, params, grads, 2 * B.SPLIT_TRIAL_STEPS - 1)
+        _train(opt, params, grads, 4 * B.SPLIT_TRIAL_BLOCK - 1)
         assert opt._split_trial is not None and opt._parts is not None  # still timing
         _train(opt, params, grads, 1, seed=5)
         assert opt._split_trial is None
-        assert (opt._parts is not None) == kept
+        assert opt._use_split == kept
+        # after SPLIT_RETRIAL_STEPS more steps the trial starts again
+        monkeypatch.setattr(B, "SPLIT_RETRIAL_STEPS", 3)
+        _train(opt, params, grads, 3, seed=6)
+        assert opt._split_trial == ([], []) and opt._trial_index == 0
+        _train(opt, params, grads, 4 * B.SPLIT_TRIAL_BLOCK, seed=7)
+        assert opt._split_trial is None and opt._use_split == kept
         # the trial alternated, and every step (either way) was the same algorithm: compare
         # with the same steps in one thread
         O.set_num_threads(1)
         pbuf1, params1, gbuf1, grads1 = _model_buffers()
         ref = O.Adam(learning_rate=0.05)
-        _train(ref, params1, grads1, 2 * B.SPLIT_TRIAL_STEPS - 1)
+        _train(ref, params1, grads1, 4 * B.SPLIT_TRIAL_BLOCK - 1)
         _train(ref, params1, grads1, 1, seed=5)
+        _train(ref, params1, grads1, 3, seed=6)
+        _train(ref, params1, grads1, 4 * B.SPLIT_TRIAL_BLOCK, seed=7)
         np.testing.assert_array_equal(pbuf, pbuf1)
     finally:
         O.set_num_threads(previous)

@@ -17,8 +17,8 @@ threads (the slices' results are bit-identical to the whole buffer's). Whether t
 depends on the machine and on what runs around the step: in a hot loop two threads halved
 Adam's step, inside ``fit`` on a 2-core VM (waking an idle core, BLAS's threads spinning
 after the last GEMM) they made it slower, and SGD's memory-bound one-pass ``axpby`` step
-rarely gains. So the first ``2 * SPLIT_TRIAL_STEPS`` steps alternate between the two ways,
-timed, and the faster is kept.
+rarely gains. So the first ``4 * SPLIT_TRIAL_BLOCK`` steps are timed in blocks of each way,
+and the faster is kept; the trial runs again every ``SPLIT_RETRIAL_STEPS`` steps.
 
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
@@ -47,8 +47,11 @@ _ARG = "grads_and_vars"
 
 #: Below this many elements per thread a step runs in the calling thread only.
 MIN_ELEMENTS_PER_THREAD = 1 << 17
-#: Steps timed each way (split between threads, and not) before the optimizer keeps the faster.
-SPLIT_TRIAL_STEPS = 10
+#: The trial runs blocks of this many steps split between threads, then not, twice each,
+#: and keeps the faster way.
+SPLIT_TRIAL_BLOCK = 6
+#: Steps after which the trial runs again (the machine's load and what runs around the step change).
+SPLIT_RETRIAL_STEPS = 1000
 _THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0, "pid": None}
 
 
@@ -238,6 +241,9 @@ class Optimizer:
         self._parts = None
         self._parts_key = None
         self._split_trial = None
+        self._use_split = False
+        self._since_trial = 0
+        self._trial_index = 0
         self._version = 0  # bumped when the state or the layout is rebuilt (re-slices the threads' parts)
 
     # ------------------------------------------------------------------ learning rate
@@ -431,19 +437,33 @@ class Optimizer:
         key = (self._version, _THREADS["n"])
         if self._parts_key != key:
             self._parts, self._parts_key = self._partition(), key
-            self._split_trial = None if self._parts is None else ([], [])
-        if self._split_trial is None:
-            self._run(layout, self._parts)
-            return
-        split, single = self._split_trial  # the trial: alternate, time, keep the faster
-        use_split = len(split) <= len(single)
+            self._split_trial, self._use_split, self._since_trial = ([], []), False, 0
+            self._trial_index = 0
+        if self._parts is None:
+            self._run(layout, None)
+        elif self._split_trial is None:
+            self._run(layout, self._parts if self._use_split else None)
+            self._since_trial += 1
+            if self._since_trial == SPLIT_RETRIAL_STEPS:  # conditions change: time it again
+                self._split_trial, self._trial_index = ([], []), 0
+        else:
+            self._trial_step(layout)
+
+    def _trial_step(self, layout):
+        """One timed step of the trial: blocks of ``SPLIT_TRIAL_BLOCK`` steps split, then not
+        split, twice each (the first step of a block is a warm-up and not counted: a worker
+        thread that slept through the other way's block wakes slowly); then keep the faster."""
+        split, single = self._split_trial
+        i = self._trial_index
+        use_split = (i // SPLIT_TRIAL_BLOCK) % 2 == 0
         start = time.perf_counter()
         self._run(layout, self._parts if use_split else None)
-        (split if use_split else single).append(time.perf_counter() - start)
-        if len(single) == SPLIT_TRIAL_STEPS:
-            if statistics.median(split[1:]) >= statistics.median(single[1:]):
-                self._parts = None
-            self._split_trial = None
+        if i % SPLIT_TRIAL_BLOCK:
+            (split if use_split else single).append(time.perf_counter() - start)
+        self._trial_index = i + 1
+        if self._trial_index == 4 * SPLIT_TRIAL_BLOCK:
+            self._use_split = statistics.median(split) < statistics.median(single)
+            self._split_trial, self._since_trial = None, 0
 
     def _run(self, layout, parts):
         """One step: in the calling thread (``parts`` None) or split between the threads."""
