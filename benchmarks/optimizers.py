@@ -27,7 +27,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from deepgrad import optimizers as O
-from deepgrad.optimizers.base import SPLIT_TRIAL_BLOCK
+from deepgrad.optimizers.base import SPLIT_TRIAL_BLOCK, SPLIT_TRIAL_START
 
 SHAPES = [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
 
@@ -75,13 +75,13 @@ def _time_pair(a, b, steps, repeats):
     """Alternate the two (so that a busy machine slows both alike); ms per step, every repeat.
 
     Warm-up: torch first, then, after a pause that lets torch's threads stop spinning,
-    deepgrad's first ``4 * SPLIT_TRIAL_BLOCK + 2`` steps, in which its optimizer times the
+    deepgrad's first ``SPLIT_TRIAL_START + 4 * SPLIT_TRIAL_BLOCK + 2`` steps, in which its optimizer times the
     split between threads against the calling thread alone and keeps the faster.
     """
     for _ in range(3):
         b()
     time.sleep(0.3)
-    for _ in range(4 * SPLIT_TRIAL_BLOCK + 2):
+    for _ in range(SPLIT_TRIAL_START + 4 * SPLIT_TRIAL_BLOCK + 2):
         a()
     ta, tb = [], []
     for _ in range(repeats):

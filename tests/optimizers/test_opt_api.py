@@ -112,6 +112,7 @@ def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monk
         return real_run(self, layout, parts)
 
     monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(B, "SPLIT_TRIAL_START", 2)
     monkeypatch.setattr(B.Optimizer, "_run", run)
     monkeypatch.setattr(B.time, "perf_counter", lambda: clock[0])
     previous = O.get_num_threads()
@@ -119,8 +120,10 @@ def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monk
     try:
         pbuf, params, gbuf, grads = _model_buffers()
         opt = O.Adam(learning_rate=0.05)
+        _train(opt, params, grads, 2)  # SPLIT_TRIAL_START steps in the calling thread
+        assert clock[0] == 2 * 2.0 and opt._split_trial == ([], []) and not opt._use_split
         _train(opt, params, grads, 4 * B.SPLIT_TRIAL_BLOCK - 1)
-        assert opt._split_trial is not None and opt._parts is not None  # still timing
+        assert opt._split_trial is not None  # still timing
         _train(opt, params, grads, 1, seed=5)
         assert opt._split_trial is None
         assert opt._use_split == kept
@@ -135,6 +138,7 @@ def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monk
         O.set_num_threads(1)
         pbuf1, params1, gbuf1, grads1 = _model_buffers()
         ref = O.Adam(learning_rate=0.05)
+        _train(ref, params1, grads1, 2)
         _train(ref, params1, grads1, 4 * B.SPLIT_TRIAL_BLOCK - 1)
         _train(ref, params1, grads1, 1, seed=5)
         _train(ref, params1, grads1, 3, seed=6)

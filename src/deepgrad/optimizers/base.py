@@ -17,8 +17,9 @@ threads (the slices' results are bit-identical to the whole buffer's). Whether t
 depends on the machine and on what runs around the step: in a hot loop two threads halved
 Adam's step, inside ``fit`` on a 2-core VM (waking an idle core, BLAS's threads spinning
 after the last GEMM) they made it slower, and SGD's memory-bound one-pass ``axpby`` step
-rarely gains. So the first ``4 * SPLIT_TRIAL_BLOCK`` steps are timed in blocks of each way,
-and the faster is kept; the trial runs again every ``SPLIT_RETRIAL_STEPS`` steps.
+rarely gains. So after ``SPLIT_TRIAL_START`` steps in the calling thread, ``4 *
+SPLIT_TRIAL_BLOCK`` steps are timed in blocks of each way and the faster is kept; the trial
+runs again every ``SPLIT_RETRIAL_STEPS`` steps.
 
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
@@ -50,6 +51,9 @@ MIN_ELEMENTS_PER_THREAD = 1 << 17
 #: The trial runs blocks of this many steps split between threads, then not, twice each,
 #: and keeps the faster way.
 SPLIT_TRIAL_BLOCK = 6
+#: Steps before the first trial: on this VM a second thread woken after an idle spell stayed
+#: slow for about 20 steps, which made an early trial misjudge the split.
+SPLIT_TRIAL_START = 40
 #: Steps after which the trial runs again (the machine's load and what runs around the step change).
 SPLIT_RETRIAL_STEPS = 1000
 _THREADS = {"n": min(os.cpu_count() or 1, 4), "pool": None, "pool_size": 0, "pid": None}
@@ -437,8 +441,9 @@ class Optimizer:
         key = (self._version, _THREADS["n"])
         if self._parts_key != key:
             self._parts, self._parts_key = self._partition(), key
-            self._split_trial, self._use_split, self._since_trial = ([], []), False, 0
-            self._trial_index = 0
+            # no split until the trial, which starts after SPLIT_TRIAL_START steps
+            self._split_trial, self._use_split = None, False
+            self._since_trial = SPLIT_RETRIAL_STEPS - SPLIT_TRIAL_START
         if self._parts is None:
             self._run(layout, None)
         elif self._split_trial is None:
