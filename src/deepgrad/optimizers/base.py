@@ -64,7 +64,7 @@ def set_num_threads(n: int) -> None:
 
     NumPy releases the GIL inside its array loops, so the slices of a flat parameter buffer
     are updated in parallel. ``1`` keeps every step in the calling thread. With more, each
-    optimizer times its first steps both ways and keeps the faster (see the module docstring).
+    optimizer times its steps both ways and keeps the faster (see the module docstring).
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"set_num_threads: `n` must be an int >= 1, got {n!r}.")
@@ -415,8 +415,8 @@ class Optimizer:
 
     @staticmethod
     def _finite(grads):
-        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS ``?asum`` read
-        per array; only if that sum is NaN or overflows does the exact elementwise test run.)"""
+        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS dot per array;
+        only if that sum of squares is NaN or overflows does the exact elementwise test run.)"""
         return all(all_finite(g) for g in grads)
 
     def _partition(self):

@@ -107,9 +107,9 @@ class GradientTransformation:
         """``update``, then ``params += updates`` in place; returns the new state.
 
         The optimizer steps through this method. A transformation that ends a chain may
-        override it to fuse the last operation with the addition (SGD's whole step is one
-        ``w <- w - lr * g``, a single BLAS ``axpy``); the result equals ``update`` followed
-        by the addition, up to the rounding of the fused operations.
+        override it to fuse its last operation with the addition (SGD's whole step is one
+        ``w <- w - lr * g``, a single :func:`deepgrad.backend.axpby`); the result is
+        ``update`` followed by the addition, bit for bit unless the override says otherwise.
         """
         updates, state = self.update(updates, state, params)
         for p, u in zip(params, updates):
@@ -348,13 +348,13 @@ class scale_by_momentum(GradientTransformation):
         return state
 
     def _scalars(self, state):
-        """(step, -(1 - dampening) * lr, mu) for this step; advances the step count."""
+        """``(-(1 - dampening) * lr, mu)`` for this step; advances the step count."""
         t = state["count"]
         state["count"] = t + 1
-        return t, -_value(self.learning_rate, t) * (1.0 - self.dampening), _value(self.momentum, t)
+        return -_value(self.learning_rate, t) * (1.0 - self.dampening), _value(self.momentum, t)
 
     def update(self, updates, state, params):
-        _, a, mu = self._scalars(state)
+        a, mu = self._scalars(state)
         if not self._has_slot:
             for g, o in zip(updates, state["_out"]):
                 np.multiply(g, a, out=o)
@@ -369,7 +369,7 @@ class scale_by_momentum(GradientTransformation):
         return state["_out"], state
 
     def apply(self, updates, state, params):
-        _, a, mu = self._scalars(state)
+        a, mu = self._scalars(state)
         if not self._has_slot:
             for g, p in zip(updates, params):
                 axpby(a, g, 1.0, p)             # w = w - lr*g
