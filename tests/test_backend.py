@@ -79,10 +79,11 @@ def test_axpby_takes_numpy_for_what_blas_cannot_do(path):
 
 def test_axpby_into_a_read_only_array_raises_and_leaves_it(path):
     x, y = np.ones(50), np.arange(50.0)
+    B.axpby(1.0, x, 1.0, y)  # bound (and cached) while writeable
     y.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         B.axpby(1.0, x, 1.0, y)
-    np.testing.assert_array_equal(y, np.arange(50.0))
+    np.testing.assert_array_equal(y, np.arange(50.0) + 1.0)
 
 
 def test_the_bound_call_cache_keeps_no_array_alive_and_stays_bounded():

@@ -119,7 +119,8 @@ def _plan(x, y):
     """
     key = (id(x), id(y))
     plan = _PLANS.get(key)
-    if plan is not None and plan[0]() is x and plan[1]() is y and plan[2] == (x.shape, y.shape):
+    if (plan is not None and plan[0]() is x and plan[1]() is y and plan[2] == (x.shape, y.shape)
+            and y.flags.writeable):
         return plan[3]
     f = _FUNCS.get(y.dtype)
     if (f is None or x.dtype != y.dtype or x.shape != y.shape or not x.flags.c_contiguous
