@@ -269,6 +269,20 @@ def _prob_ce(y_true, p, want_grad):
     return losses, g
 
 
+class _CrossEntropy(Loss):
+    """The arguments the two dense cross-entropies share: ``from_logits``, ``label_smoothing``."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None):
+        super().__init__(name)
+        self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
+        self.label_smoothing = check_float(label_smoothing, "label_smoothing", type(self).__name__,
+                                           low=0.0, high=1.0)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                **super().get_config()}
+
+
 class _ClassScores(Loss):
     """Losses over class scores on the last axis; subclasses check the labels (``_prepare_labels``)."""
 
@@ -281,7 +295,7 @@ class _ClassScores(Loss):
 
 
 @LOSSES.register()
-class CategoricalCrossentropy(_ClassScores):
+class CategoricalCrossentropy(_ClassScores, _CrossEntropy):
     """CategoricalCrossentropy(from_logits=False, label_smoothing=0.0): l_i = -sum_c y_ic log p_ic.
 
     y_true one-hot (or soft) of y_pred's shape (N, ..., C). Label smoothing: y <- y (1 - ls) + ls / C.
@@ -290,12 +304,6 @@ class CategoricalCrossentropy(_ClassScores):
     """
 
     fused_activation = "softmax"
-
-    def __init__(self, from_logits=False, label_smoothing=0.0, name=None):
-        super().__init__(name)
-        self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
-        self.label_smoothing = check_float(label_smoothing, "label_smoothing", type(self).__name__,
-                                           low=0.0, high=1.0)
 
     def _prepare_labels(self, y_true, y_pred, where, flat):
         y_true = _float_array(y_true, "y_true", where, dtype=y_pred.dtype)
@@ -314,10 +322,6 @@ class CategoricalCrossentropy(_ClassScores):
         if self.from_logits:
             return _log_softmax_ce(y_true, y_pred, want_grad)
         return _prob_ce(y_true, y_pred, want_grad)
-
-    def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                **super().get_config()}
 
 
 @LOSSES.register()
@@ -380,7 +384,7 @@ class SparseCategoricalCrossentropy(_ClassScores):
 
 
 @LOSSES.register()
-class BinaryCrossentropy(Loss):
+class BinaryCrossentropy(_CrossEntropy):
     """BinaryCrossentropy(from_logits=False, label_smoothing=0.0), averaged over the last axis:
 
     probabilities: c = clip(p, eps, 1-eps), l = mean_j -(y log c + (1-y) log(1-c)),
@@ -390,12 +394,6 @@ class BinaryCrossentropy(Loss):
     """
 
     fused_activation = "sigmoid"
-
-    def __init__(self, from_logits=False, label_smoothing=0.0, name=None):
-        super().__init__(name)
-        self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
-        self.label_smoothing = check_float(label_smoothing, "label_smoothing", type(self).__name__,
-                                           low=0.0, high=1.0)
 
     def _prepare_labels(self, y_true, y_pred, where, flat):
         y_true = super()._prepare_labels(y_true, y_pred, where, flat)
@@ -428,10 +426,6 @@ class BinaryCrossentropy(Loss):
             g *= inside
         g *= 1.0 / k
         return losses, g
-
-    def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                **super().get_config()}
 
 
 def get(identifier, argname: str = "loss") -> Loss:
