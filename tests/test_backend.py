@@ -8,6 +8,7 @@ buffer is laid out or split between threads.
 
 import subprocess
 import sys
+import tracemalloc
 import weakref
 
 import numpy as np
@@ -145,3 +146,17 @@ def test_sum_of_squares_of_contiguous_and_strided_arrays():
     assert B.sum_of_squares(x) == sum(v * v for v in range(12))  # 506
     assert B.sum_of_squares(x.T) == 506.0
     assert B.sum_of_squares(x[:, 1]) == 1 + 25 + 81
+
+
+def test_axpby_allocates_nothing_after_its_first_call(path):
+    # the BLAS path writes in place; the NumPy path reuses one work array per shape and thread
+    x, y = np.ones(100_000, np.float32), np.zeros(100_000, np.float32)
+    B.axpby(0.5, x, 0.9, y)
+    tracemalloc.start()
+    try:
+        for _ in range(5):
+            B.axpby(0.5, x, 0.9, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000  # a temporary would be 400,000 bytes

@@ -20,7 +20,8 @@ on how a buffer is split or where an array starts. (``?axpy`` is not used: OpenB
 multiply-add in the vector body but not in the tail, so an element's rounding depends on
 its position.) The call needs C-contiguous float32 or float64 arrays of one dtype and shape,
 ``y`` writeable and not overlapping ``x``; anything else, ``DEEPGRAD_NO_BLAS=1``, or no BLAS
-found, runs the NumPy formula. ``blas_info()`` says what is in use. A CuPy backend would map
+found, runs the NumPy formula (with a work array reused per shape, so it allocates nothing
+after its first call either). ``blas_info()`` says what is in use. A CuPy backend would map
 both functions to cuBLAS or elementwise kernels and ``xp`` to ``cupy``.
 """
 
@@ -30,6 +31,7 @@ import ctypes
 import glob
 import math
 import os
+import threading
 import weakref
 
 import numpy as np
@@ -145,11 +147,26 @@ def axpby(a: float, x: np.ndarray, b: float, y: np.ndarray) -> None:
     call = _plan(x, y) if _FUNCS else None
     if call is not None:
         call(a, b)
-    else:
-        ax = a * x  # first: x may be y itself
-        if b != 1.0:
-            y *= b
-        y += ax
+        return
+    ax = np.multiply(x, a, out=_scratch(np.broadcast_shapes(x.shape, y.shape), np.result_type(x, y, a)))
+    if b != 1.0:  # after a * x: x may be y itself
+        y *= b
+    y += ax
+
+
+def _scratch(shape, dtype):
+    """A work array for the NumPy path, reused per thread, shape and dtype, so that an
+    optimizer step allocates nothing without BLAS either (at most ``_MAX_PLANS`` are kept)."""
+    key = (threading.get_ident(), shape, dtype)
+    out = _SCRATCH.get(key)
+    if out is None:
+        if len(_SCRATCH) >= _MAX_PLANS:
+            _SCRATCH.clear()
+        out = _SCRATCH[key] = np.empty(shape, dtype)
+    return out
+
+
+_SCRATCH: dict = {}
 
 
 def sum_of_squares(x: np.ndarray) -> float:
