@@ -198,16 +198,20 @@ class clip(GradientTransformation):
         return state["_out"], state
 
 
-class clip_by_norm(GradientTransformation):
-    """Keras ``clipnorm``, per variable: ``g <- g * c / max(||g||_2, c)``."""
-
-    name = "clip_by_norm"
+class _NormClip(GradientTransformation):
+    """What the two norm clippings share: ``max_norm`` and one output buffer per array."""
 
     def __init__(self, max_norm: float):
         self.max_norm = float(max_norm)
 
     def init(self, params):
         return {"_out": _empty(params)}
+
+
+class clip_by_norm(_NormClip):
+    """Keras ``clipnorm``, per variable: ``g <- g * c / max(||g||_2, c)``."""
+
+    name = "clip_by_norm"
 
     def update(self, updates, state, params):
         c = self.max_norm
@@ -223,16 +227,10 @@ class clip_by_norm(GradientTransformation):
         return state["_out"], state
 
 
-class clip_by_global_norm(GradientTransformation):
+class clip_by_global_norm(_NormClip):
     """Keras ``global_clipnorm``: ``N = sqrt(sum_i ||g_i||^2)``; ``g <- g * c * min(1/N, 1/c)``."""
 
     name = "clip_by_global_norm"
-
-    def __init__(self, max_norm: float):
-        self.max_norm = float(max_norm)
-
-    def init(self, params):
-        return {"_out": _empty(params)}
 
     def update(self, updates, state, params):
         c = self.max_norm
