@@ -1,4 +1,5 @@
-"""The backend seam: ``axpby`` (BLAS when exact, NumPy otherwise) and ``all_finite``.
+"""The backend seam: ``axpby`` (BLAS when exact, NumPy otherwise) and ``all_finite`` (BLAS's
+``?asum`` where it runs in the calling thread, a dot otherwise).
 
 The contract is NumPy's rounding: ``axpby(a, x, b, y)`` must leave in ``y`` exactly what
 NumPy's ``a * x + b * y`` gives (two rounded products and one rounded sum), whether BLAS ran
@@ -113,15 +114,28 @@ def test_a_new_array_in_place_of_a_freed_one_is_bound_afresh():
 
 
 def test_no_blas_environment_variable_turns_blas_off():
-    code = "from deepgrad import backend as B; print(B.blas_info(), len(B._FUNCS))"
+    code = "from deepgrad import backend as B; print(B.blas_info(), len(B._FUNCS), len(B._ASUM))"
     out = subprocess.run([sys.executable, "-c", code], env={"DEEPGRAD_NO_BLAS": "1", "PATH": ""},
                          capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["None", "0"]
+    assert out == ["None", "0", "0"]
+
+
+@pytest.fixture(params=["asum", "dot"])
+def check(request, monkeypatch):
+    """Run a finiteness test with the sum read by BLAS's ``?asum`` (as where BLAS runs one thread)
+    and by the dot ``x . x`` (as where OpenBLAS would split ``?asum`` between its threads)."""
+    if request.param == "dot":
+        monkeypatch.setattr(B, "_ASUM", {})
+    elif not B._ASUM:
+        pytest.skip("no BLAS ?asum found for this NumPy (the dot path is tested alone)")
+    else:
+        monkeypatch.setattr(B, "_BLAS_THREADS", lambda: 1)
+    return request.param
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_all_finite_finds_every_nan_and_inf(dtype):
-    for n in (1, 9, 1031):
+def test_all_finite_finds_every_nan_and_inf(check, dtype):
+    for n in (1, 9, 1031, 100_003):
         assert B.all_finite(np.ones(n, dtype))
         for bad in (np.nan, np.inf, -np.inf):
             for i in {0, n // 2, n - 1}:
@@ -131,14 +145,29 @@ def test_all_finite_finds_every_nan_and_inf(dtype):
                 assert not B.all_finite(x[::-1])  # strided view
 
 
-def test_all_finite_with_squares_that_overflow_is_still_exact():
-    # 1e30**2 overflows float32 (max about 3.4e38): the exact elementwise test decides
-    big = np.full(10, 1e30, np.float32)
+def test_all_finite_with_sums_that_overflow_is_still_exact(check):
+    # ten values of 3e38: both |x| summed and x**2 overflow float32 (max about 3.4e38), so the
+    # exact elementwise test decides
+    big = np.full(10, 3e38, np.float32)
     with np.errstate(over="ignore"):
-        assert not np.isfinite(B.sum_of_squares(big))
+        assert not np.isfinite(B.sum_of_squares(big)) and not np.isfinite(big.sum())
     assert B.all_finite(big)
     big[3] = np.inf
     assert not B.all_finite(big)
+
+
+def test_all_finite_reads_with_asum_only_where_blas_cannot_split_it(monkeypatch):
+    if not B._ASUM:
+        pytest.skip("no BLAS ?asum found for this NumPy")
+    calls = []
+    monkeypatch.setattr(B, "_ASUM", {dt: (lambda f: lambda *a: calls.append(a[0]) or f(*a))(f)
+                                     for dt, f in B._ASUM.items()})
+    small, large = np.ones(B.ASUM_UNTHREADED_MAX, np.float32), np.ones(B.ASUM_UNTHREADED_MAX + 1, np.float32)
+    for threads, expected in ((2, [small.size]), (1, [small.size, large.size])):
+        calls.clear()
+        monkeypatch.setattr(B, "_BLAS_THREADS", lambda: threads)
+        assert B.all_finite(small) and B.all_finite(large)
+        assert calls == expected
 
 
 def test_sum_of_squares_of_contiguous_and_strided_arrays():

@@ -415,8 +415,8 @@ class Optimizer:
 
     @staticmethod
     def _finite(grads):
-        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS dot per array;
-        only if that sum of squares is NaN or overflows does the exact elementwise test run.)"""
+        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS read per array;
+        only if its sum is NaN or overflows does the exact elementwise test run.)"""
         return all(all_finite(g) for g in grads)
 
     def _partition(self):
