@@ -87,18 +87,19 @@ def main(argv=None):
         line = "  ".join(f"{lib} {acc[seed][-1]:.4f}" for lib, acc in runs.items() if seed in acc)
         print(f"seed {seed}: {line}", flush=True)
     print(f"\nFinal test accuracy after {args.epochs} epochs, SGD(0.05, momentum 0.9), batch 128:")
-    print("| library | seeds | mean | min | max | seeds >= 87% |")
-    print("|---|---|---|---|---|---|")
+    print("| library | seeds | mean | standard deviation | min | max | seeds >= 87% |")
+    print("|---|---|---|---|---|---|---|")
     summary = {}
     for lib, acc in runs.items():
         if not acc:
             continue
         final = [a[-1] for a in acc.values()]
         summary[lib] = {"mean": statistics.mean(final), "min": min(final), "max": max(final),
-                        "at_least_87": sum(f >= 0.87 for f in final), "seeds": len(final)}
+                        "at_least_87": sum(f >= 0.87 for f in final), "seeds": len(final),
+                        "stdev": statistics.stdev(final) if len(final) > 1 else 0.0}
         s = summary[lib]
-        print(f"| {lib} | {s['seeds']} | {s['mean']:.4f} | {s['min']:.4f} | {s['max']:.4f} | "
-              f"{s['at_least_87']} |")
+        print(f"| {lib} | {s['seeds']} | {s['mean']:.4f} | {s['stdev']:.4f} | {s['min']:.4f} | "
+              f"{s['max']:.4f} | {s['at_least_87']} |")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"epochs": args.epochs, "numpy": np.__version__, "val_accuracy_per_epoch": runs,
