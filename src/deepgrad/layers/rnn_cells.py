@@ -53,26 +53,23 @@ def one_blas_thread():
 class Act:
     """An activation usable in the loops: ``act(x, out)`` and ``act.deriv(x, y)`` (f'(x)).
 
-    ``tanh``, ``sigmoid``, ``relu`` and ``linear`` (or None) are computed here with their
-    derivative from the output y; any other identifier goes through
-    ``deepgrad.activations.get`` and its ``forward(x, out=)``/``backward(dy, x, y)``.
+    ``identifier`` is resolved with ``deepgrad.activations.get`` and kept as ``obj`` (what
+    :meth:`serialize` writes). When ``obj`` is exactly the built-in ``tanh``, ``sigmoid``,
+    ``relu`` or ``linear`` (same class and config, whether given by name or as the object
+    ``deepgrad.activations.tanh``), ``name`` is set and the loops compute it here with its
+    derivative from the output y; any other activation (``Relu(max_value=6)``, a user
+    callable that happens to be called ``tanh``) has ``name = None`` and goes through
+    ``obj.forward(x, out=)``/``obj.backward(dy, x, y)``.
     """
 
     def __init__(self, identifier, argname, where):
-        self.identifier = "linear" if identifier is None else identifier
-        if isinstance(self.identifier, str) and self.identifier in _FAST:
-            self.name, self.obj = self.identifier, None
-        else:
-            from .. import activations
+        from .. import activations
 
-            try:
-                self.obj = activations.get(self.identifier)
-            except ValueError as e:
-                raise ValueError(f"{where}: `{argname}`: {e}") from None
-            name = getattr(self.obj, "__name__", None) or getattr(self.obj, "name", None)
-            self.name = name if name in _FAST else None
-            if self.name is not None:
-                self.obj = None
+        try:
+            self.obj = activations.get(identifier, argname)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{where}: `{argname}`: {e}") from None
+        self.name = _builtin_name(self.obj)
 
     def __call__(self, x, out):
         n = self.name
@@ -107,11 +104,22 @@ class Act:
         return np.asarray(self.obj.backward(np.ones_like(y), x, y), dtype=y.dtype)
 
     def serialize(self):
-        if isinstance(self.identifier, (str, dict)):
-            return self.identifier
+        """The activation as a layer config holds it (``activations.serialize``, as Dense)."""
         from .. import activations
 
-        return activations.serialize(self.obj) if hasattr(activations, "serialize") else self.name
+        return activations.serialize(self.obj)
+
+
+def _builtin_name(obj):
+    """``obj.name`` if ``obj`` is the built-in activation of that name with its default
+    config (computed by the loops' own code), else None."""
+    from .. import activations
+
+    name = getattr(obj, "name", None)
+    if name not in _FAST:
+        return None
+    ref = activations.get(name)
+    return name if type(obj) is type(ref) and obj.get_config() == ref.get_config() else None
 
 
 def work(ws, key, shape, dtype):

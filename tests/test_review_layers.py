@@ -1,0 +1,69 @@
+"""Regression tests for the layer bugs found in review: each asserts Keras's behaviour."""
+
+import numpy as np
+import pytest
+
+from deepgrad import activations
+from deepgrad.layers import LSTM, Bidirectional, Dense, Input, SimpleRNN
+from deepgrad.models import Sequential, load_model
+
+X = np.random.default_rng(0).standard_normal((2, 4, 2)) * 3
+
+
+def simple_rnn_literal(x, kernel, recurrent_kernel, bias, f):
+    """h_t = f(x_t K + h_{t-1} R + b), h_0 = 0: Keras's SimpleRNN cell, written out; last h."""
+    h = np.zeros((x.shape[0], kernel.shape[1]))
+    for t in range(x.shape[1]):
+        h = f(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+    return h
+
+
+# ------------------------------------------------------------- 1. RNN activation objects
+def test_rnn_activation_objects_serialize_by_name():
+    lay = LSTM(3, activation=activations.relu, recurrent_activation=activations.hard_sigmoid)
+    cfg = lay.get_config()
+    assert cfg["activation"] == "relu" and cfg["recurrent_activation"] == "hard_sigmoid"
+    assert SimpleRNN(3, activation=activations.tanh).get_config()["activation"] == "tanh"
+    assert LSTM(3, recurrent_activation=activations.sigmoid).get_config()["recurrent_activation"] == "sigmoid"
+
+
+def test_simple_rnn_with_activation_object_survives_save_and_load(tmp_path):
+    model = Sequential([Input((4, 2)), SimpleRNN(3, activation=activations.tanh), Dense(1)])
+    x = X.astype("float32")
+    path = str(tmp_path / "m.deepgrad")
+    model.save(path)
+    np.testing.assert_array_equal(load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_bidirectional_backward_copy_keeps_activation_object(float64):
+    b = Bidirectional(SimpleRNN(2, activation=activations.relu))
+    b(X)
+    assert b.backward_layer.get_config()["activation"] == "relu"
+    K, R, bias = b.forward_layer.get_weights()
+    b.backward_layer.set_weights([K, R, bias])
+    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    # go_backwards: the backward copy reads the sequence from the last step to the first
+    expected = simple_rnn_literal(X[:, ::-1], K, R, bias, relu)
+    np.testing.assert_allclose(b.backward_layer(X), expected, rtol=1e-12)
+
+
+def test_user_function_named_tanh_is_not_replaced_by_builtin(float64):
+    def tanh(z):  # a user function that merely shares the built-in's name
+        return 2.0 * np.tanh(z)
+
+    lay = SimpleRNN(2, activation=tanh)
+    y = lay(X)
+    expected = simple_rnn_literal(X, *lay.get_weights(), tanh)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    # a plain callable cannot be written to a config (as for Dense), never as the built-in "tanh"
+    with pytest.raises(ValueError, match="plain callable"):
+        lay.get_config()
+
+
+def test_configured_builtin_activation_is_not_computed_as_plain_one(float64):
+    capped = activations.Relu(max_value=0.5)  # name "relu", but not the default relu
+    lay = SimpleRNN(2, activation=capped)
+    y = lay(X)
+    expected = simple_rnn_literal(X, *lay.get_weights(), lambda z: np.clip(z, 0, 0.5))
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    assert lay.get_config()["activation"] == {"class_name": "Relu", "config": capped.get_config()}
