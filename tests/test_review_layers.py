@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from deepgrad import activations
-from deepgrad.layers import LSTM, Bidirectional, Dense, Input, SimpleRNN
+from deepgrad import activations, initializers
+from deepgrad.layers import (LSTM, BatchNormalization, Bidirectional, Dense, Input,
+                             LayerNormalization, SimpleRNN)
 from deepgrad.models import Sequential, load_model
 
 X = np.random.default_rng(0).standard_normal((2, 4, 2)) * 3
@@ -67,3 +68,35 @@ def test_configured_builtin_activation_is_not_computed_as_plain_one(float64):
     expected = simple_rnn_literal(X, *lay.get_weights(), lambda z: np.clip(z, 0, 0.5))
     np.testing.assert_allclose(y, expected, rtol=1e-12)
     assert lay.get_config()["activation"] == {"class_name": "Relu", "config": capped.get_config()}
+
+
+# ------------------------------------------------------------- 2. normalization initializers
+def test_batch_normalization_config_keeps_initializer_objects():
+    bn = BatchNormalization(gamma_initializer=initializers.Constant(2.0),
+                            moving_variance_initializer=initializers.Constant(4.0))
+    cfg = bn.get_config()
+    assert cfg["gamma_initializer"] == {"class_name": "Constant", "config": {"value": 2.0}}
+    clone = BatchNormalization.from_config({**cfg, "name": "clone"})
+    clone.build((None, 3))
+    # Constant(v) fills every entry with v
+    np.testing.assert_array_equal(clone.gamma.value, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(clone.moving_variance.value, [4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(clone.beta.value, [0.0, 0.0, 0.0])  # default "zeros"
+
+
+def test_layer_normalization_config_keeps_initializer_objects():
+    ln = LayerNormalization(beta_initializer=initializers.Constant(-1.5))
+    clone = LayerNormalization.from_config({**ln.get_config(), "name": "clone"})
+    clone.build((None, 2))
+    np.testing.assert_array_equal(clone.beta.value, [-1.5, -1.5])
+
+
+@pytest.mark.parametrize("make,exc,argname", [
+    (lambda: BatchNormalization(gamma_initializer="bad"), ValueError, "gamma_initializer"),
+    (lambda: BatchNormalization(moving_mean_initializer=3), TypeError, "moving_mean_initializer"),
+    (lambda: BatchNormalization(moving_variance_initializer=None), TypeError, "moving_variance_initializer"),
+    (lambda: LayerNormalization(beta_initializer=3), TypeError, "beta_initializer"),
+])
+def test_normalization_initializers_checked_in_constructor(make, exc, argname):
+    with pytest.raises(exc, match=argname):
+        make()

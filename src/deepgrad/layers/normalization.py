@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import initializers
 from .._validation import check_bool, check_float, check_int
 from .base import Layer
 
@@ -23,16 +24,16 @@ def _norm_backward(grad, xhat, inv_std, gamma, axes):
 class _Normalization(Layer):
     """What both normalizations share: ``axis``, ``epsilon``, ``center`` (beta), ``scale`` (gamma),
     and gamma/beta of shape (features,). Subclasses differ in the axes they average over and in
-    keeping moving statistics."""
+    keeping moving statistics; ``inits`` maps each ``*_initializer`` argument to its value
+    (a name, config dict, Initializer or callable), resolved and checked here."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", **kwargs):
+    def __init__(self, axis, epsilon, center, scale, inits, **kwargs):
         w = type(self).__name__
         self.axis = check_int(axis, "axis", w)
         self.epsilon = check_float(epsilon, "epsilon", w, 0.0, None, low_inclusive=False)
         self.center = check_bool(center, "center", w)
         self.scale = check_bool(scale, "scale", w)
-        self._inits = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer)
+        self._inits = {k: _initializer(v, k, w) for k, v in inits.items()}
         super().__init__(**kwargs)
         self._cache = None
 
@@ -53,9 +54,17 @@ class _Normalization(Layer):
     def get_config(self):
         cfg = super().get_config()
         cfg.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
-        cfg.update({k: v for k, v in self._inits.items() if isinstance(v, (str, dict))})
+        cfg.update({k: initializers.serialize(v) for k, v in self._inits.items()})
         return cfg
 
+
+def _initializer(identifier, argname, where):
+    """``initializers.get`` for the argument ``argname``, refusing None (no default to fall back on)."""
+    init = initializers.get(identifier, argname)
+    if init is None:
+        raise TypeError(f"{where}: `{argname}` must be an initializer name, config dict or "
+                        f"callable, got None.")
+    return init
 
 
 class BatchNormalization(_Normalization):
@@ -78,10 +87,12 @@ class BatchNormalization(_Normalization):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
-        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, **kwargs)
         self.momentum = check_float(momentum, "momentum", "BatchNormalization", 0.0, 1.0)
-        self._inits.update(moving_mean_initializer=moving_mean_initializer,
-                           moving_variance_initializer=moving_variance_initializer)
+        super().__init__(axis, epsilon, center, scale,
+                         dict(beta_initializer=beta_initializer,
+                              gamma_initializer=gamma_initializer,
+                              moving_mean_initializer=moving_mean_initializer,
+                              moving_variance_initializer=moving_variance_initializer), **kwargs)
 
     def build(self, input_shape):
         c = self._build_affine(input_shape)
@@ -154,6 +165,12 @@ class LayerNormalization(_Normalization):
         beta_initializer="zeros", gamma_initializer="ones".
     Weights: gamma, beta of shape (features,).
     """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", **kwargs):
+        super().__init__(axis, epsilon, center, scale,
+                         dict(beta_initializer=beta_initializer,
+                              gamma_initializer=gamma_initializer), **kwargs)
 
     def build(self, input_shape):
         self._build_affine(input_shape)
