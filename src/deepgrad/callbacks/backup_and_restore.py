@@ -8,10 +8,11 @@ previous complete backup.
 
 Exactness: with the same program and seed, a run killed at any point and started again ends
 with weights bit-for-bit identical to a run never interrupted. The restore puts back the
-weights, the optimizer's slots and step count, every seeded layer's generator (``Dropout(seed=)``)
-and the global generator (dropout masks, shuffling), and ``fit`` continues the epoch from the
-next batch with the same permutation. The training *metrics'* running state for the
-interrupted epoch is not saved (the epoch loss is: the sum and count of the batch losses).
+weights, the optimizer's slots and step count, every seeded layer's generator (``Dropout(seed=)``,
+also inside wrappers such as ``TimeDistributed``) and the global generator (dropout masks,
+shuffling), and ``fit`` continues the epoch from the next batch with the same permutation.
+The training *metrics'* running state for the interrupted epoch is not saved (the epoch loss
+is: the sum and count of the batch losses).
 """
 
 from __future__ import annotations

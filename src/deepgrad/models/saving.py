@@ -12,7 +12,10 @@ compressed) holding only these members:
 ``model.weights.safetensors``  every weight, named ``layers/<i>/vars/<j>`` (``i`` the layer's
                              position, ``j`` the weight's position in ``get_weights`` order)
 ``optimizer.safetensors``    ``optimizer.get_state()`` (slots and ``iterations``), when compiled
-``state.json``               random generator states of layers that own one (``Dropout(seed=)``)
+``state.json``               ``{"layer_rng": {path: state}}``: the generator states of layers
+                             that own one (``Dropout(seed=)``), nested ones included; ``path``
+                             is the layer's position, then attribute names inside wrappers
+                             (``"1/layer"``), see :func:`seeded_layers`
 ``training.json`` /          only in ``BackupAndRestore`` backups: where training stopped
 ``training.safetensors``     (epoch, batch, the epoch's shuffling order, the global rng state)
 ===========================  ===========================================================
@@ -287,9 +290,49 @@ def weights_bytes(model) -> bytes:
                                        "names": json.dumps(names)})
 
 
+def _sublayers(layer):
+    """``(attribute path, layer)`` for each layer ``layer`` holds, in attribute-name order.
+
+    Wrappers hold their inner layers in plain attributes (``TimeDistributed.layer``,
+    ``Bidirectional.forward_layer`` and ``backward_layer``); a list or tuple of layers in
+    attribute ``a`` gives the paths ``a/0``, ``a/1``, ...
+    """
+    from ..layers.base import Layer
+
+    for attr, value in sorted(vars(layer).items()):
+        if isinstance(value, Layer):
+            yield attr, value
+        elif isinstance(value, (list, tuple)):
+            for k, item in enumerate(value):
+                if isinstance(item, Layer):
+                    yield f"{attr}/{k}", item
+
+
+def seeded_layers(model) -> dict:
+    """``{path: layer}`` for every layer owning a random generator (``Dropout(seed=)``), nested ones too.
+
+    The model's layer ``i`` has path ``"i"``; a layer it holds in attribute ``a`` has path
+    ``"i/a"`` (``"1/layer"`` for ``TimeDistributed(Dropout(0.5, seed=1))`` at position 1), and so
+    on down. A layer reachable twice (shared) is listed once, at its first path.
+    """
+    owners, seen = {}, set()
+
+    def visit(path, layer):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        if getattr(layer, "_rng", None) is not None:
+            owners[path] = layer
+        for attr, sub in _sublayers(layer):
+            visit(f"{path}/{attr}", sub)
+
+    for i, layer in enumerate(model._layers):
+        visit(str(i), layer)
+    return owners
+
+
 def layer_rng_states(model) -> dict:
-    return {str(i): layer._rng.bit_generator.state for i, layer in enumerate(model._layers)
-            if getattr(layer, "_rng", None) is not None}
+    return {path: layer._rng.bit_generator.state for path, layer in seeded_layers(model).items()}
 
 
 def check_weights(model, tensors: dict, what: str) -> list:
@@ -313,11 +356,19 @@ def check_weights(model, tensors: dict, what: str) -> list:
 
 
 def check_layer_rng_states(model, states, what) -> list:
-    """``[(generator, state)]`` for the seeded layers, every state checked; nothing is changed."""
+    """``[(generator, state)]`` for the seeded layers, every state checked; nothing is changed.
+
+    ``states`` maps the paths of :func:`seeded_layers` to generator states. Files written before
+    nested layers' states were saved hold top-level paths only; for them the nested seeded
+    layers keep the generators their configuration seeded.
+    """
     if not isinstance(states, dict):
         raise ModelFileError(f"{what}: 'layer_rng' must be an object, got {type(states).__name__}.")
-    owners = {str(i): layer for i, layer in enumerate(model._layers) if getattr(layer, "_rng", None) is not None}
-    if set(states) != set(owners):
+    owners = seeded_layers(model)
+    expected = set(owners)
+    if not any("/" in path for path in states):
+        expected = {path for path in expected if "/" not in path}
+    if set(states) != expected:
         raise ModelFileError(f"{what}: random generator states for layers {sorted(states)} but the model's "
                              f"seeded layers are {sorted(owners)}.")
     pairs = []
