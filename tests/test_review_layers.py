@@ -1,12 +1,17 @@
 """Regression tests for the layer bugs found in review: each asserts Keras's behaviour."""
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 
 from deepgrad import activations, initializers
-from deepgrad.layers import (LSTM, BatchNormalization, Bidirectional, Dense, Input,
+from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Flatten, Input,
                              LayerNormalization, SimpleRNN)
+from deepgrad.layers.base import LAYERS
 from deepgrad.models import Sequential, load_model
+from deepgrad.models.saving import ModelFileError
 
 X = np.random.default_rng(0).standard_normal((2, 4, 2)) * 3
 
@@ -100,3 +105,37 @@ def test_layer_normalization_config_keeps_initializer_objects():
 def test_normalization_initializers_checked_in_constructor(make, exc, argname):
     with pytest.raises(exc, match=argname):
         make()
+
+
+# ------------------------------------------------------------- 3. abstract bases not loadable
+def _rewrite_config(src, dst, edit):
+    """Copy the model file ``src`` to ``dst`` with ``edit`` applied to its config.json."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            raw = zin.read(name)
+            if name == "config.json":
+                cfg = json.loads(raw)
+                edit(cfg)
+                raw = json.dumps(cfg).encode()
+            zout.writestr(name, raw)
+
+
+@pytest.mark.parametrize("index,entry", [
+    (1, {"class_name": "RNN", "config": {"units": 3}}),
+    (2, {"class_name": "_Normalization", "config": {"name": "n"}}),
+])
+def test_model_file_naming_an_abstract_layer_class_fails_at_load(tmp_path, index, entry):
+    model = Sequential([Input((4, 2)), SimpleRNN(3), Flatten(), Dense(2)])
+    src, bad = str(tmp_path / "ok.deepgrad"), str(tmp_path / "bad.deepgrad")
+    model.save(src)
+    _rewrite_config(src, bad, lambda cfg: cfg["config"]["layers"].__setitem__(index, entry))
+    with pytest.raises(ModelFileError, match="unknown layer class"):
+        load_model(bad)
+
+
+def test_abstract_layer_bases_are_not_registered_or_constructible():
+    for name in ("RNN", "rnn", "_Normalization", "_normalization"):
+        with pytest.raises(ValueError, match="Unknown layer"):
+            LAYERS.lookup(name, "class_name")
+    with pytest.raises(TypeError, match="abstract"):
+        RNN(3)

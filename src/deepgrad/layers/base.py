@@ -82,9 +82,12 @@ class Layer:
     #: True: inference outputs may go into reused buffers too (set by the model, see module doc).
     reuse_buffers = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, abstract=False, **kwargs):
+        """Register the subclass in ``LAYERS`` (what configs and saved models can name), unless
+        it is declared ``class X(Layer, abstract=True)`` or its name starts with ``_``."""
         super().__init_subclass__(**kwargs)
-        LAYERS.register()(cls)
+        if not abstract and not cls.__name__.startswith("_"):
+            LAYERS.register()(cls)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, **kwargs):

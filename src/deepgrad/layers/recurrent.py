@@ -26,8 +26,9 @@ from . import rnn_cells as cells
 from .base import Layer
 
 
-class RNN(Layer):
-    """Common machinery of the recurrent layers (not used directly).
+class RNN(Layer, abstract=True):
+    """Common machinery of the recurrent layers: abstract, not registered, not constructible
+    (Keras's generic ``RNN(cell)`` wrapper is not implemented; use SimpleRNN, LSTM or GRU).
 
     Args:
         units: size of the state h (int >= 1).
@@ -50,6 +51,9 @@ class RNN(Layer):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  **kwargs):
         where = type(self).__name__
+        if type(self) is RNN:
+            raise TypeError("RNN is the abstract base of SimpleRNN, LSTM and GRU and cannot be "
+                            "constructed; use one of those (Keras's RNN(cell) is not implemented).")
         self.units = check_int(units, "units", where, minimum=1)
         self.act = cells.Act(activation, "activation", where)
         self.rec_act = cells.Act(recurrent_activation, "recurrent_activation", where)
