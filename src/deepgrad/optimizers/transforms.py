@@ -421,9 +421,13 @@ class scale_by_rms(ScaledDirection):
     (epsilon inside the root); with ``momentum > 0``: ``M <- momentum*M + delta``, update
     ``-M`` (the learning rate sits inside the buffer), else update ``-delta``.
 
+    Without ``learning_rate`` the output is the direction, ``+M`` or ``+delta`` with
+    ``lr = 1`` (as every ``scale_by_*``), so ``chain(scale_by_rms(...),
+    scale_by_learning_rate(lr))`` is ``RMSprop(lr, ...)`` at a constant rate.
+
     Storage: ``v_sum = v / (1 - rho)`` and ``gbar_sum = gbar / (1 - rho)`` (updated as
-    ``v_sum <- rho v_sum + g^2``, two in-place passes), and ``momentum`` holds ``-M`` (the
-    step itself, so no extra pass negates it).
+    ``v_sum <- rho v_sum + g^2``, two in-place passes), and ``momentum`` holds the output
+    itself (``-M`` with a learning rate, ``+M`` without), so no extra pass negates it.
     """
 
     name = "rmsprop"
@@ -447,15 +451,15 @@ class scale_by_rms(ScaledDirection):
     def derived(self):
         """Slots in textbook units: ``name -> (factor, stored slot)`` (``M`` is ``-momentum``)."""
         c = 1.0 - self.rho
-        return {"velocity": (c, "v_sum"), "average_gradient": (c, "gbar_sum"), "M": (-1.0, "momentum")}
+        sign = 1.0 if self.learning_rate is None else -1.0
+        return {"velocity": (c, "v_sum"), "average_gradient": (c, "gbar_sum"), "M": (sign, "momentum")}
 
     def direction(self, updates, state, params):
         t = state["count"]
-        lr = 1.0 if self.learning_rate is None else _value(self.learning_rate, t)
         rho = self.rho
         c = 1.0 - rho                           # v = c * v_sum, gbar = c * gbar_sum
         eps = self.epsilon / c                  # D = c * (v_sum [- c gbar_sum^2] + eps / c)
-        k = -lr / math.sqrt(c)                  # -delta = k * g / sqrt(D / c)
+        k = _lr_factor(self.learning_rate, t) / math.sqrt(c)  # -delta = k * g / sqrt(D / c)
         avg = state.get("gbar_sum", [None] * len(updates))
         mom = state.get("momentum", [None] * len(updates))
         outs = state["_out"]
@@ -471,9 +475,9 @@ class scale_by_rms(ScaledDirection):
             else:
                 np.add(v, eps, out=o)
             np.sqrt(o, out=o)
-            np.divide(g, o, out=o)              # -delta = k * o
+            np.divide(g, o, out=o)              # -delta = k * o (+delta without a rate)
             if mm is not None:
-                axpby(k, o, self.momentum, mm)  # -M = momentum (-M) - delta
+                axpby(k, o, self.momentum, mm)  # -M = momentum (-M) - delta (signs flip without a rate)
         state["count"] = t + 1
         if mom[0] is not None:
             return state["momentum"], 1.0
