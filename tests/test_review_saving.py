@@ -1,6 +1,7 @@
 """Regression tests for review findings on saving and the progress bar.
 
 1. A seeded Dropout inside a wrapper keeps its generator across save/load and backups.
+2. compile(metrics=[Metric objects]) can be saved, and load_model compiles with the same metrics.
 """
 
 import json
@@ -10,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from deepgrad import layers as L
+from deepgrad import layers as L, metrics
 from deepgrad.callbacks import BackupAndRestore, LambdaCallback
 from deepgrad.models import ModelFileError, Sequential, load_model
 from deepgrad.optimizers import Adam
@@ -105,4 +106,70 @@ def test_unknown_nested_generator_path_is_refused(tmp_path):
     state["layer_rng"]["1/other"] = state["layer_rng"]["1/layer"]
     _rewrite_member(path, "state.json", json.dumps(state).encode())
     with pytest.raises(ModelFileError, match="1/other"):
+        load_model(path)
+
+
+# ---------------------------------------------------------------- 2. Metric objects in compile
+X_CLS = np.random.default_rng(2).standard_normal((20, 3)).astype("float32")
+Y_CLS = np.eye(3, dtype="float32")[np.random.default_rng(3).integers(0, 3, 20)]
+
+
+def _metric_model(metric_list):
+    set_random_seed(0)
+    model = Sequential([L.Input((3,)), L.Dense(3, activation="softmax")])
+    model.compile(Adam(0.05), "categorical_crossentropy", metrics=metric_list)
+    return model
+
+
+def test_metric_objects_are_saved_and_restored(tmp_path):
+    model = _metric_model([metrics.CategoricalAccuracy(), metrics.BinaryAccuracy(name="bin", threshold=0.3), "mae"])
+    model.fit(X_CLS, Y_CLS, epochs=1, batch_size=5, verbose=0)
+    path = tmp_path / "m.deepgrad"
+    model.save(path)  # raised TypeError (a Metric object is not JSON) before the fix
+    loaded = load_model(path)
+    # evaluate gives [loss, categorical_accuracy, bin, mae]; the threshold 0.3 must survive: check
+    # `bin` against its formula mean((p > 0.3) == (y > 0.5)) on the loaded model's predictions.
+    values = loaded.evaluate(X_CLS, Y_CLS, batch_size=20, verbose=0)
+    assert values == model.evaluate(X_CLS, Y_CLS, batch_size=20, verbose=0)
+    p = loaded.predict(X_CLS, verbose=0)
+    assert values[2] == pytest.approx(np.mean((p > 0.3) == (Y_CLS > 0.5)))
+    assert values[1] == pytest.approx(np.mean(p.argmax(1) == Y_CLS.argmax(1)))
+    # one more epoch on each: the same History keys and values (training resumes exactly)
+    h_loaded = loaded.fit(X_CLS, Y_CLS, epochs=1, batch_size=5, verbose=0, shuffle=False)
+    h_model = model.fit(X_CLS, Y_CLS, epochs=1, batch_size=5, verbose=0, shuffle=False)
+    assert list(h_loaded.history) == ["bin", "categorical_accuracy", "loss", "mae"]
+    assert h_loaded.history == h_model.history
+
+
+def test_unresolved_accuracy_object_is_saved_as_its_name(tmp_path):
+    model = _metric_model([metrics.get("acc")])  # an Accuracy that resolves on first use
+    path = tmp_path / "acc.deepgrad"
+    model.save(path)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert config["compile_config"]["metrics"] == ["acc"]
+    h = load_model(path).fit(X_CLS, Y_CLS, epochs=1, batch_size=20, verbose=0)
+    assert list(h.history) == ["acc", "loss"]
+
+
+def test_unregistered_metric_class_refused_at_save_and_no_file_written(tmp_path):
+    class Hits(metrics.Metric):  # a user metric deepgrad's registry does not know
+        def values(self, y_true, y_pred):
+            return y_true.argmax(-1) == y_pred.argmax(-1)
+
+    model = _metric_model([Hits()])
+    with pytest.raises(ValueError, match="Hits"):
+        model.save(tmp_path / "h.deepgrad")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("entry", [{"class_name": "NoSuchMetric", "config": {}},
+                                   {"class_name": "BinaryAccuracy", "config": {"threshold": "x"}},
+                                   {"class_name": "CategoricalAccuracy", "config": {"name": 5}}, 7])
+def test_bad_metric_entry_in_file_is_a_model_file_error(tmp_path, entry):
+    path = tmp_path / "m.deepgrad"
+    _metric_model(["mae"]).save(path)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    config["compile_config"]["metrics"] = [entry]
+    _rewrite_member(path, "config.json", json.dumps(config).encode())
+    with pytest.raises(ModelFileError, match="compile_config"):
         load_model(path)

@@ -8,7 +8,8 @@ compressed) holding only these members:
                              "deepgrad_version", "date_saved"}``
 ``config.json``              ``{"class_name": "Sequential", "config": model.get_config(),
                              "build_config": {"input_shape"}, "compile_config":
-                             {"optimizer", "loss", "metrics"} or null}``
+                             {"optimizer", "loss", "metrics"} or null}`` (metrics: names or
+                             ``{"class_name", "config"}`` of Metric objects)
 ``model.weights.safetensors``  every weight, named ``layers/<i>/vars/<j>`` (``i`` the layer's
                              position, ``j`` the weight's position in ``get_weights`` order)
 ``optimizer.safetensors``    ``optimizer.get_state()`` (slots and ``iterations``), when compiled
@@ -268,11 +269,36 @@ def model_config(model, include_optimizer=True) -> dict:
     if include_optimizer and model.optimizer is not None and model.loss is not None:
         compile_config = {"optimizer": optimizers.serialize(model.optimizer),
                           "loss": losses.serialize(model.loss),
-                          "metrics": list(model._metric_specs)}
+                          "metrics": [serialize_metric(m) for m in model._metric_specs]}
     shape = model.input_shape
     return {"class_name": type(model).__name__, "config": model.get_config(),
             "build_config": None if shape is None else {"input_shape": list(shape)},
             "compile_config": compile_config}
+
+
+def serialize_metric(spec):
+    """A ``compile(metrics=[...])`` entry as JSON: names stay names, Metric objects (or config
+    dicts) become ``{"class_name", "config"}`` (``metrics.serialize``); ``compile`` reads both.
+
+    Raises ValueError, before anything is written, for a metric class ``metrics.get`` cannot
+    build back (one not in deepgrad's metric registry).
+    """
+    from .. import metrics
+
+    if isinstance(spec, str):
+        return spec
+    metric = metrics.get(spec)
+    if isinstance(metric, metrics.Accuracy) and metric.name in ("accuracy", "acc"):
+        return metric.name  # the unresolved "accuracy" metric is that name's spec
+    name = type(metric).__name__
+    try:
+        registered = metrics.METRICS.lookup(name, "metrics")
+    except ValueError:
+        registered = None
+    if registered is not type(metric):
+        raise ValueError(f"save: `metrics` entry {metric!r} is a {name}, which load_model cannot rebuild; "
+                         f"use a registered metric ({', '.join(metrics.METRICS.names())}).")
+    return metrics.serialize(metric)
 
 
 def _weight_key(i, j):
