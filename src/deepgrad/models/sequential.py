@@ -16,6 +16,8 @@ holds views into them), so an optimizer step is a few whole-buffer operations.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from .. import losses as losses_mod
@@ -38,12 +40,14 @@ class Sequential(TrainingMixin, SavingMixin):
         layers: optional list of layers (an ``Input(shape)`` first, or ``input_shape=`` on the
             first layer, builds the model at once, as Keras).
         name: model name (default ``sequential``, ``sequential_1``, ...).
+        trainable: setting ``model.trainable`` sets it on every layer, as Keras does (a frozen
+            BatchNormalization then runs in inference mode).
     """
 
     def __init__(self, layers=None, name=None, trainable=True):
         self.name = name or unique_name("sequential")
-        self.trainable = trainable
         self._layers: list[Layer] = []
+        self._trainable = bool(trainable)
         self._input_shape = None  # shape of one sample
         self.built = False
         self.optimizer = None
@@ -52,12 +56,28 @@ class Sequential(TrainingMixin, SavingMixin):
         self.output_activation = None  # applied by predict when the loss is fused
         self.compiled_metrics = []
         self._metric_specs = []
+        self._weighted_metric_specs = []
+        self._metric_keys = []      # the History/logs name of each compiled metric
+        self._metric_weighted = []  # whether each compiled metric takes sample weights
         self.stop_training = False
         self.history = None
         self._packed_weights = None
         self.grads_and_vars = []
         for layer in layers or []:
             self.add(layer)
+        if not self._trainable:
+            self.trainable = False
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = self._trainable
+        self._packed_weights = None
 
     # ------------------------------------------------------------------ structure
     @property
@@ -77,7 +97,13 @@ class Sequential(TrainingMixin, SavingMixin):
             self._input_shape = layer._input_shape_arg
         self._layers.append(layer)
         if self._input_shape is not None:
-            self.build((None,) + tuple(self._input_shape))
+            try:
+                self.build((None,) + tuple(self._input_shape))
+            except Exception:  # a layer that cannot take this input does not stay in the model
+                self._layers.pop()
+                if not self._layers:
+                    self._input_shape = None
+                raise
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -146,6 +172,12 @@ class Sequential(TrainingMixin, SavingMixin):
                     f"Sequential.set_weights: `weights` entry for '{w.name}' must have shape "
                     f"{w.value.shape}, got {np.shape(a)}."
                 )
+            arr = np.asarray(a)
+            if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.iscomplexobj(arr):
+                raise TypeError(f"Sequential.set_weights: `weights` entry for '{w.name}' must be a real "
+                                f"numeric array, got dtype {arr.dtype}.")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"Sequential.set_weights: `weights` entry for '{w.name}' contains NaN or Inf.")
         i = 0
         for layer in self._layers:
             n = len(layer.weights)
@@ -183,23 +215,29 @@ class Sequential(TrainingMixin, SavingMixin):
         self._packed_weights = [id(w) for w in ws]
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
-        """Configure training: ``optimizer`` (name or object), ``loss`` (name or Loss), ``metrics``."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, **kwargs):
+        """Configure training: ``optimizer`` (name or object), ``loss`` (name or Loss), ``metrics``.
+
+        As Keras 3, ``metrics`` ignore ``sample_weight``/``class_weight`` and
+        ``weighted_metrics`` take them (logged as ``weighted_<name>`` when the name is taken).
+        """
         if kwargs:
             raise TypeError(f"Sequential.compile: unexpected keyword argument(s) {sorted(kwargs)}.")
         if loss is None:
             raise ValueError("Sequential.compile: `loss` is required (e.g. 'categorical_crossentropy'), got None.")
         opt = optimizers_mod.get(optimizer)
         loss_obj = losses_mod.get(loss)
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"Sequential.compile: `metrics` must be a list (e.g. ['accuracy']), got {metrics!r}.")
-        for m in metrics:  # validate names now; 'accuracy' is resolved once the shapes are known
-            metrics_mod.get(m)
+        specs = {}
+        for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            value = [] if value is None else value
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise TypeError(f"Sequential.compile: `{arg}` must be a list (e.g. ['accuracy']), got {value!r}.")
+            for m in value:  # validate names now; 'accuracy' is resolved once the shapes are known
+                metrics_mod.get(m)
+            specs[arg] = list(value)
         self.optimizer = opt
         self.loss = loss_obj
-        self._metric_specs = list(metrics)
+        self._metric_specs, self._weighted_metric_specs = specs["metrics"], specs["weighted_metrics"]
         self.compiled_metrics = []
         self._configure_output()
 
@@ -266,8 +304,8 @@ class Sequential(TrainingMixin, SavingMixin):
         return penalty
 
     def regularization_penalty(self) -> float:
-        return float(sum(w.regularizer(w.value) for l in self.layers for w in l.trainable_weights
-                         if w.regularizer is not None))
+        """The penalty of the trainable weights' regularizers (Keras: frozen weights add none)."""
+        return float(sum(w.regularizer(w.value) for w in self.trainable_weights if w.regularizer is not None))
 
     def __call__(self, x, training=False):
         x = self._prepare_x(x, "x", "__call__")
@@ -281,9 +319,14 @@ class Sequential(TrainingMixin, SavingMixin):
         widths = (33, 24, 15)
 
         def row(cells, left="│", mid="│", right="│"):
-            a, b, c = cells
-            return (f"{left} {a:<{widths[0] - 2}} {mid} {b:<{widths[1] - 2}} {mid} "
-                    f"{c:>{widths[2] - 2}} {right}")
+            """One table row; a cell longer than its column wraps onto more lines, as Keras's table does."""
+            cols = [textwrap.wrap(c, w - 2, break_on_hyphens=False) or [""] for c, w in zip(cells, widths)]
+            lines = []
+            for i in range(max(len(c) for c in cols)):
+                a, b, c = (col[i] if i < len(col) else "" for col in cols)
+                lines.append(f"{left} {a:<{widths[0] - 2}} {mid} {b:<{widths[1] - 2}} {mid} "
+                             f"{c:>{widths[2] - 2}} {right}")
+            return "\n".join(lines)
 
         def rule(l, m, r, ch):
             return l + m.join(ch * w for w in widths) + r
@@ -307,11 +350,11 @@ class Sequential(TrainingMixin, SavingMixin):
         lines.append(f" Total params: {total:,} ({_size(total_bytes)})")
         lines.append(f" Trainable params: {trainable:,} ({_size(nbytes_t)})")
         lines.append(f" Non-trainable params: {non_trainable:,} ({_size(nbytes_n)})")
-        for line in lines:
+        for line in "\n".join(lines).split("\n"):
             print_fn(line)
 
     def get_config(self) -> dict:
-        return {"name": self.name,
+        return {"name": self.name, "trainable": self.trainable,
                 "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self._layers]}
 
     def __repr__(self):

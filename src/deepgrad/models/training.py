@@ -14,6 +14,8 @@ Data checks run before anything changes: shapes, lengths, finiteness, label rang
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 
 import numpy as np
 
@@ -33,9 +35,10 @@ class TrainingMixin:
         arr = _as_numeric(x, name, where)
         if arr.ndim < 2:
             raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
+        expected = None if self._input_shape is None else tuple(self._input_shape)
         if not self.built:
             self.build((None,) + arr.shape[1:])
-        elif tuple(arr.shape[1:]) != tuple(self._input_shape):
+        elif len(arr.shape) - 1 != len(expected) or any(e is not None and e != g for e, g in zip(expected, arr.shape[1:])):
             raise ValueError(
                 f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
@@ -58,6 +61,9 @@ class TrainingMixin:
             if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= width:
                 raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{arr.min()}, {arr.max()}].")
             return arr.astype(np.int64, copy=False)
+        if (width == 1 and arr.ndim == len(out_shape) - 1
+                and arr.shape[1:] == tuple(out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
+            arr = arr.reshape(arr.shape + (1,))
         if width is not None and arr.shape[1:] != tuple(out_shape[1:]):
             hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
             raise ValueError(
@@ -77,34 +83,53 @@ class TrainingMixin:
         return arr.astype(self._layers[0].dtype, copy=False)
 
     def _class_weight_to_sample_weight(self, class_weight, y, where):
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"{where}: `class_weight` must be a dict {{class: weight}}, got {type(class_weight).__name__}.")
+        """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
         labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
         sw = np.ones(len(y), dtype=self._layers[0].dtype)
         for cls, w in class_weight.items():
-            sw[labels == int(cls)] = float(w)
+            sw[labels == cls] = w
         return sw
 
     def _build_metrics(self, y, where):
         """Resolve the metric names once the target and output shapes are known.
 
+        As Keras 3: ``metrics`` ignore sample and class weights, ``weighted_metrics`` take them;
+        a weighted metric whose name is taken by a plain one is logged as ``weighted_<name>``.
         Training and evaluation keep separate metric objects, so validating inside ``fit``
-        never disturbs the running training metrics.
+        never disturbs the running training metrics. Each metric is tried on the first target
+        row here, so a metric that cannot take these targets fails before any training step.
         """
-        if not self.compiled_metrics and self._metric_specs:
+        specs = [(m, False) for m in self._metric_specs] + [(m, True) for m in self._weighted_metric_specs]
+        if not self.compiled_metrics and specs:
             y_pred = np.zeros((1,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
-            make = lambda: [metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m in self._metric_specs]
-            self.compiled_metrics, self._eval_metrics = make(), make()
+            make = lambda: [metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m, _ in specs]
+            train, evaluation = make(), make()
+            for (spec, _), m in zip(specs, evaluation):
+                try:
+                    m.update_state(y[:1], y_pred)
+                except (ValueError, TypeError, IndexError) as e:
+                    raise ValueError(f"{where}: metric {spec!r} cannot take targets of shape {y.shape[1:]} "
+                                     f"and outputs of shape {tuple(self.output_shape[1:])}: {e}") from None
+                m.reset_state()
+            keys = []
+            for m, (_, weighted) in zip(train, specs):
+                keys.append(f"weighted_{m.name}" if weighted and m.name in keys else m.name)
+            self._metric_keys, self._metric_weighted = keys, [w for _, w in specs]
+            self.compiled_metrics, self._eval_metrics = train, evaluation
         return self.compiled_metrics
 
     # ------------------------------------------------------------------ one step
     def _train_step(self, x, y, sw):
-        """forward -> loss -> backward -> regularization -> optimizer. Returns (loss, output)."""
+        """forward -> loss -> backward -> regularization -> optimizer. Returns (loss, output).
+
+        A model without trainable weights only computes the loss (Keras warns and trains nothing).
+        """
         out = self.forward(x, training=True)
         loss, dout = self.loss_fn.value_and_grad(y, out, sw)
-        self.backward(dout)
-        loss += self.add_regularization_gradients()
-        self.optimizer.apply_gradients(self.grads_and_vars)
+        if self.grads_and_vars:
+            self.backward(dout)
+            loss += self.add_regularization_gradients()
+            self.optimizer.apply_gradients(self.grads_and_vars)
         return loss, out
 
     def _probabilities(self, out):
@@ -113,8 +138,13 @@ class TrainingMixin:
     def _update_metrics(self, metrics, y, out, sw):
         if metrics:
             pred = self._probabilities(out)
-            for m in metrics:
-                m.update_state(y, pred, sw)
+            for m, weighted in zip(metrics, self._metric_weighted):
+                m.update_state(y, pred, sw if weighted else None)
+
+    def _warn_if_nothing_trains(self):
+        if not self.trainable_weights:
+            warnings.warn("The model does not have any trainable weights: fit only computes the loss.",
+                          UserWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
@@ -130,26 +160,34 @@ class TrainingMixin:
         """
         where = "fit"
         self._require_compiled(where)
-        x = self._prepare_x(x, "x", where)
-        n_all = x.shape[0]
-        y = self._prepare_y(y, n_all, where)
+        # every argument is checked before the data builds an unbuilt model
         epochs = check_int(epochs, "epochs", where, minimum=0)
         initial_epoch = check_int(initial_epoch, "initial_epoch", where, minimum=0)
-        batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         validation_split = check_float(validation_split, "validation_split", where, low=0.0, high=1.0,
                                        high_inclusive=False)
         verbose = _check_verbose(verbose, where)
+        validation_freq = _check_validation_freq(validation_freq, where)
+        if validation_batch_size is not None:
+            validation_batch_size = check_int(validation_batch_size, "validation_batch_size", where, minimum=1)
+        callbacks = _check_callbacks(callbacks, where)
         if sample_weight is not None and class_weight is not None:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
+        class_weight = _check_class_weight(class_weight, where)
+        x, y = _check_rows(x, y, where)
+        n_all = x.shape[0]
+        batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+        if validation_data is not None and (not isinstance(validation_data, (tuple, list))
+                                            or len(validation_data) not in (2, 3)):
+            raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+        x = self._prepare_x(x, "x", where)
+        y = self._prepare_y(y, n_all, where)
         sw = self._prepare_sample_weight(sample_weight, n_all, where)
-        if class_weight is not None:
-            sw = self._class_weight_to_sample_weight(class_weight, y, where)
         val = None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-            vx = self._prepare_x(validation_data[0], "validation_data[0]", where)
-            vy = self._prepare_y(validation_data[1], vx.shape[0], where, "validation_data[1]")
+            vx, vy = _check_rows(validation_data[0], validation_data[1], where,
+                                 "validation_data[0]", "validation_data[1]")
+            vx = self._prepare_x(vx, "validation_data[0]", where)
+            vy = self._prepare_y(vy, vx.shape[0], where, "validation_data[1]")
             vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                               vx.shape[0], where, "validation_data[2]")
             val = (vx, vy, vsw)
@@ -159,15 +197,14 @@ class TrainingMixin:
                 raise ValueError(f"{where}: `validation_split`={validation_split} leaves an empty training or validation set for {n_all} samples.")
             val = (x[split_at:], y[split_at:], None if sw is None else sw[split_at:])
             x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
-        callbacks = list(callbacks or [])
-        for cb in callbacks:  # reject bad callbacks before any state changes
-            if not isinstance(cb, Callback):
-                raise TypeError(f"{where}: `callbacks` must hold Callback instances, got {type(cb).__name__}.")
+        if class_weight is not None:  # as Keras: the training rows only, never the validation rows
+            sw = self._class_weight_to_sample_weight(class_weight, y, where)
 
         n = x.shape[0]
         steps = max(1, math.ceil(n / batch_size)) if n else 0
         self._build_metrics(y, where)
         self._pack_weights()
+        self._warn_if_nothing_trains()
         history = History()
         cbs = callbacks + [history]  # as Keras: History sees the logs the user's callbacks added
         if verbose:
@@ -229,7 +266,8 @@ class TrainingMixin:
                 cbl.on_train_batch_end(b, logs)
                 if self.stop_training:
                     break
-            if val is not None and not self.stop_training and (epoch + 1) % validation_freq == 0:
+            # as Keras, validation runs even when a callback stopped training during the epoch
+            if val is not None and _should_validate(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbl)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbl.on_epoch_end(epoch, logs)
@@ -237,8 +275,8 @@ class TrainingMixin:
 
     def _logs(self, loss, metrics=None):
         logs = {"loss": float(loss)}
-        for m in self.compiled_metrics if metrics is None else metrics:
-            logs[m.name] = float(m.result())
+        for key, m in zip(self._metric_keys, self.compiled_metrics if metrics is None else metrics):
+            logs[key] = float(m.result())
         return logs
 
     # ------------------------------------------------------------------ evaluate
@@ -264,7 +302,7 @@ class TrainingMixin:
                 seen += xb.shape[0]
                 self._update_metrics(metrics, yb, out, swb)
                 if cbl is not None:
-                    cbl.on_test_batch_end(b)
+                    cbl.on_test_batch_end(b, self._logs(total / seen, metrics))
         finally:
             self._reuse_buffers(False)
         logs = self._logs(total / max(seen, 1) + self.regularization_penalty(), metrics)
@@ -277,13 +315,15 @@ class TrainingMixin:
         """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics."""
         where = "evaluate"
         self._require_compiled(where)
+        _check_verbose(verbose, where)
+        callbacks = _check_callbacks(callbacks, where)
+        x, y = _check_rows(x, y, where)
+        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where)
         y = self._prepare_y(y, x.shape[0], where)
-        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
-        _check_verbose(verbose, where)
         self._build_metrics(y, where)
-        cbl = CallbackList(callbacks or [], model=self)
+        cbl = CallbackList(callbacks, model=self)
         logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
         if return_dict:
             return logs
@@ -296,10 +336,13 @@ class TrainingMixin:
         where = "predict"
         if not self.layers:
             raise ValueError("predict: the model has no layers.")
-        x = self._prepare_x(x, "x", where)
-        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         _check_verbose(verbose, where)
-        cbl = CallbackList(callbacks or [], model=self)
+        callbacks = _check_callbacks(callbacks, where)
+        if batch_size is not None:
+            batch_size = check_int(batch_size, "batch_size", where, minimum=1)
+        x = self._prepare_x(x, "x", where)
+        batch_size = batch_size or max(x.shape[0], 1)
+        cbl = CallbackList(callbacks, model=self)
         cbl.on_predict_begin()
         n = x.shape[0]
         result = None
@@ -328,6 +371,10 @@ class TrainingMixin:
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
         where = "train_on_batch"
         self._require_compiled(where)
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
+        class_weight = _check_class_weight(class_weight, where)
+        x, y = _check_rows(x, y, where)
         x = self._prepare_x(x, "x", where)
         y = self._prepare_y(y, x.shape[0], where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
@@ -335,6 +382,7 @@ class TrainingMixin:
             sw = self._class_weight_to_sample_weight(class_weight, y, where)
         self._build_metrics(y, where)
         self._pack_weights()
+        self._warn_if_nothing_trains()
         for m in self.compiled_metrics:
             m.reset_state()
         self._training_mode_backward(True)
@@ -350,6 +398,7 @@ class TrainingMixin:
         """Loss (and metrics) of one batch in inference mode."""
         where = "test_on_batch"
         self._require_compiled(where)
+        x, y = _check_rows(x, y, where)
         x = self._prepare_x(x, "x", where)
         y = self._prepare_y(y, x.shape[0], where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
@@ -387,8 +436,66 @@ def _all_finite(arr):
 
 
 def _check_verbose(verbose, where):
-    if verbose == "auto":
+    """``"auto"`` is 1; ``True``/``False`` are 1/0 (Python bools are ints, and Keras takes them)."""
+    if isinstance(verbose, str) and verbose == "auto":
         return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+    if isinstance(verbose, bool):
+        return int(verbose)
+    if verbose not in (0, 1, 2):
         raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
     return verbose
+
+
+def _check_rows(x, y, where, x_name="x", y_name="y"):
+    """``x`` and ``y`` as numeric arrays with the same, non-zero number of rows."""
+    x, y = _as_numeric(x, x_name, where), _as_numeric(y, y_name, where)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"{where}: `{x_name}` must hold at least one sample, got shape {x.shape}.")
+    if y.ndim == 0 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"{where}: `{y_name}` must have {x.shape[0]} rows (one per sample of {x_name}), "
+                         f"got shape {y.shape}.")
+    return x, y
+
+
+def _check_callbacks(callbacks, where):
+    """A list of Callback instances (one Callback alone is taken as a list of one, as Keras)."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"{where}: `callbacks` must be a list of Callback instances, got {type(callbacks).__name__}.")
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"{where}: `callbacks` must hold Callback instances, got {type(cb).__name__}.")
+    return list(callbacks)
+
+
+def _check_class_weight(class_weight, where):
+    """``{class index: weight}`` with int keys and finite non-negative weights, or None."""
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"{where}: `class_weight` must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
+    checked = {}
+    for cls, w in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or cls < 0:
+            raise TypeError(f"{where}: `class_weight` keys must be class indices (ints >= 0), got {cls!r}.")
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w) or w < 0:
+            raise ValueError(f"{where}: `class_weight`[{cls}] must be a finite number >= 0, got {w!r}.")
+        checked[int(cls)] = float(w)
+    return checked
+
+
+def _check_validation_freq(freq, where):
+    """An int >= 1 (validate every ``freq`` epochs) or a list/tuple of 1-based epochs (Keras 3)."""
+    if isinstance(freq, (list, tuple)):
+        if not freq or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 1 for e in freq):
+            raise ValueError(f"{where}: `validation_freq` as a list must hold epoch numbers >= 1, got {freq!r}.")
+        return tuple(int(e) for e in freq)
+    return check_int(freq, "validation_freq", where, minimum=1)
+
+
+def _should_validate(epoch, freq):
+    """Keras's ``_should_eval``: every ``freq``-th epoch, or the 1-based epochs listed."""
+    return (epoch + 1) in freq if isinstance(freq, tuple) else (epoch + 1) % freq == 0
