@@ -40,3 +40,18 @@ def test_scale_by_rms_direction_of_one_step():
     g = [np.array([3.0])]
     d, _ = t.update(g, t.init(g), g)
     np.testing.assert_allclose(d[0], 3.0 / np.sqrt(0.9 + 1e-7), rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------- dampening without momentum
+def test_dampening_is_ignored_without_momentum():
+    # torch.optim.SGD applies dampening to the momentum buffer only; with momentum=0 the step is
+    # w - lr * g (the docstring's rule). Compared with torch over 5 steps on |w|^2.
+    import torch
+    w = _run(O.SGD(0.1, momentum=0.0, dampening=0.5), [1.0, -2.0], lambda w: 2 * w, 5)
+    tw = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.SGD([tw], lr=0.1, momentum=0.0, dampening=0.5)
+    for _ in range(5):
+        tw.grad = 2 * tw.detach()
+        topt.step()
+    np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(w, np.array([1.0, -2.0]) * 0.8 ** 5, rtol=1e-14)  # w <- w - 0.1 * 2w

@@ -38,7 +38,8 @@ class SGD(Optimizer):
         w <- w + v                                          (nesterov=False)
         w <- w + momentum * v - (1 - dampening) * lr * g    (nesterov=True, with the new v)
 
-    With ``momentum=0``: ``w <- w - lr * g``. Defaults: ``learning_rate=0.01, momentum=0.0,
+    With ``momentum=0``: ``w <- w - lr * g`` (``dampening`` only acts with momentum, as in
+    ``torch.optim.SGD``). Defaults: ``learning_rate=0.01, momentum=0.0,
     nesterov=False, dampening=0.0``. ``momentum`` may be a schedule of the step (e.g.
     ``schedules.SutskeverMomentum``).
 

@@ -317,7 +317,8 @@ class scale_by_momentum(GradientTransformation):
 
     ``v <- mu * v - (1 - dampening) * lr * g``; update ``v`` or, if ``nesterov``,
     ``mu * v - (1 - dampening) * lr * g`` (with the new ``v``). ``v_0 = 0``. With
-    ``momentum == 0`` the update is ``-lr * g`` and no slot is kept. ``momentum`` may be a
+    ``momentum == 0`` the update is ``-lr * g`` (dampening only acts with momentum, as in
+    ``torch.optim.SGD``) and no slot is kept. ``momentum`` may be a
     float or a callable of the step (e.g. :class:`~deepgrad.optimizers.schedules.SutskeverMomentum`).
 
     :meth:`apply` (the optimizer's path when this ends the chain) adds to the parameters with
@@ -336,6 +337,7 @@ class scale_by_momentum(GradientTransformation):
         self.nesterov = nesterov
         self.dampening = dampening
         self._has_slot = callable(momentum) or momentum != 0
+        self._damp = 1.0 - dampening if self._has_slot else 1.0
 
     def init(self, params):
         state = {"count": 0}
@@ -346,10 +348,10 @@ class scale_by_momentum(GradientTransformation):
         return state
 
     def _scalars(self, state):
-        """``(-(1 - dampening) * lr, mu)`` for this step; advances the step count."""
+        """``(-(1 - dampening) * lr, mu)`` for this step (``-lr`` without momentum); advances the step count."""
         t = state["count"]
         state["count"] = t + 1
-        return -_value(self.learning_rate, t) * (1.0 - self.dampening), _value(self.momentum, t)
+        return -_value(self.learning_rate, t) * self._damp, _value(self.momentum, t)
 
     def update(self, updates, state, params):
         a, mu = self._scalars(state)
