@@ -8,7 +8,7 @@ import pytest
 
 from deepgrad import activations, initializers
 from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Flatten, Input,
-                             LayerNormalization, SimpleRNN)
+                             LayerNormalization, Reshape, SimpleRNN)
 from deepgrad.layers.base import LAYERS
 from deepgrad.models import Sequential, load_model
 from deepgrad.models.saving import ModelFileError
@@ -139,3 +139,21 @@ def test_abstract_layer_bases_are_not_registered_or_constructible():
             LAYERS.lookup(name, "class_name")
     with pytest.raises(TypeError, match="abstract"):
         RNN(3)
+
+
+# ------------------------------------------------------------- 4. Reshape after a None axis
+def test_reshape_after_unknown_axis():
+    model = Sequential([Input((None, 4)), Reshape((-1, 2))])
+    assert model.output_shape == (None, None, 2)  # Keras: the -1 entry stays unknown
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    # 3 * 4 = 12 entries per sample -> (6, 2), in C order as numpy's reshape
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x.reshape(2, 6, 2))
+    layer = model.layers[-1]
+    np.testing.assert_array_equal(layer.backward(x.reshape(2, 6, 2)), x)
+    # 12 entries do not split into rows of 5: at run time (unknown axis) and at build time
+    unknown = Reshape((-1, 5))
+    unknown.build((None, None, 4))
+    with pytest.raises(ValueError, match="target_shape"):
+        unknown(x)
+    with pytest.raises(ValueError, match="target_shape"):
+        Reshape((-1, 5))(x)

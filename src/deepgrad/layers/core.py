@@ -230,7 +230,11 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshape each sample to ``target_shape`` (one entry may be -1), as Keras."""
+    """Reshape each sample to ``target_shape`` (one entry may be -1), as Keras.
+
+    When the input has an unknown (None) sample axis, the -1 entry of the output shape is
+    None too and is worked out from each batch at run time.
+    """
 
     def __init__(self, target_shape, **kwargs):
         try:
@@ -243,11 +247,14 @@ class Reshape(Layer):
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape):
+        if any(d is None for d in input_shape[1:]):
+            return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
         n = math.prod(input_shape[1:])
         known = math.prod(d for d in self.target_shape if d != -1)
         if -1 in self.target_shape:
             if n % known:
-                raise ValueError(f"Reshape '{self.name}': cannot reshape {input_shape[1:]} to {self.target_shape}.")
+                raise ValueError(f"Reshape '{self.name}': cannot reshape samples of shape "
+                                 f"{tuple(input_shape[1:])} to `target_shape` {self.target_shape}.")
             shape = tuple(n // known if d == -1 else d for d in self.target_shape)
         else:
             shape = self.target_shape
@@ -259,8 +266,13 @@ class Reshape(Layer):
         return (input_shape[0],) + shape
 
     def forward(self, x, training=False):
+        try:
+            y = x.reshape((x.shape[0],) + self.target_shape)
+        except ValueError:
+            raise ValueError(f"Reshape '{self.name}': cannot reshape samples of shape {x.shape[1:]} "
+                             f"to `target_shape` {self.target_shape}.") from None
         self._shape = x.shape
-        return x.reshape((x.shape[0],) + self.output_shape[1:])
+        return y
 
     def backward(self, grad):
         return grad.reshape(self._shape)
