@@ -2,10 +2,13 @@
 
 1. A seeded Dropout inside a wrapper keeps its generator across save/load and backups.
 2. compile(metrics=[Metric objects]) can be saved, and load_model compiles with the same metrics.
+3. fit(verbose=2) prints Keras's "Epoch i/N" header and its one-line epoch summary.
 """
 
+import io
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 
 from deepgrad import layers as L, metrics
 from deepgrad.callbacks import BackupAndRestore, LambdaCallback
+from deepgrad.callbacks.progbar import ProgbarLogger, format_time_per_step
 from deepgrad.models import ModelFileError, Sequential, load_model
 from deepgrad.optimizers import Adam
 from deepgrad.utils import set_random_seed
@@ -173,3 +177,49 @@ def test_bad_metric_entry_in_file_is_a_model_file_error(tmp_path, entry):
     _rewrite_member(path, "config.json", json.dumps(config).encode())
     with pytest.raises(ModelFileError, match="compile_config"):
         load_model(path)
+
+
+# ---------------------------------------------------------------- 3. progress bar, verbose=2
+# Keras 3 (keras/src/callbacks/progbar_logger.py, keras/src/utils/progbar.py): on_epoch_begin
+# prints "Epoch {i}/{N}" when verbose and N > 1; with verbose=2 the finalized line is
+# "{step}/{steps} - {elapsed:.0f}s - {time per step} - {k}: {v}" ("{v:.4f}" if v > 1e-3 else "{v:.4e}").
+_TIME = r"\d+s - \d+(s|ms|us)/step"
+
+
+def _v2_line(steps, logs):
+    values = "".join(re.escape(f" - {k}: {v:.4f}") for k, v in sorted(logs.items()))
+    return rf"{steps}/{steps} - {_TIME}{values}\n"
+
+
+def test_fit_verbose_2_prints_the_epoch_header_then_one_line(capsys):
+    model = _metric_model(["accuracy"])
+    h = model.fit(X_CLS, Y_CLS, epochs=2, batch_size=8, verbose=2)  # 20 rows: 3 steps
+    out = capsys.readouterr().out
+    logs = [{k: v[e] for k, v in h.history.items()} for e in range(2)]
+    assert all(v > 1e-3 for e in logs for v in e.values())  # so every value prints as .4f
+    expected = f"Epoch 1/2\n{_v2_line(3, logs[0])}Epoch 2/2\n{_v2_line(3, logs[1])}"
+    assert re.fullmatch(expected, out), out
+
+
+def test_fit_verbose_2_single_epoch_has_no_header(capsys):
+    model = _metric_model([])
+    h = model.fit(X_CLS, Y_CLS, epochs=1, batch_size=20, verbose=2)
+    out = capsys.readouterr().out
+    assert re.fullmatch(_v2_line(1, {"loss": h.history["loss"][0]}), out), out
+
+
+@pytest.mark.parametrize("verbose, text", [(1, "-0.5000"), (2, "-5.0000e-01")])
+def test_negative_values_follow_keras_rule_per_verbose_mode(verbose, text):
+    # verbose=1 compares |v| > 1e-3 (abs), verbose=2 compares v > 1e-3 (no abs) in Keras's Progbar
+    stream = io.StringIO()
+    bar = ProgbarLogger(verbose=verbose, stream=stream)
+    bar.set_params({"epochs": 1, "steps": 2, "verbose": verbose})
+    bar.on_epoch_begin(0)
+    bar.on_epoch_end(0, {"loss": -0.5})
+    assert stream.getvalue().endswith(f" - loss: {text}\n"), stream.getvalue()
+
+
+def test_time_per_step_zero_prints_as_seconds():
+    # Keras's _format_time: "s" when the time is >= 1 or exactly 0
+    assert [format_time_per_step(t) for t in (0.0, 2.0, 0.0042, 4.2e-5)] == ["0s/step", "2s/step", "4ms/step",
+                                                                             "42us/step"]

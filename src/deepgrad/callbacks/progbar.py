@@ -5,11 +5,15 @@ verbose=1, per epoch (redrawn in place on a terminal; one final line otherwise):
     Epoch 1/35
     469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 6ms/step - accuracy: 0.7710 - loss: 0.6532 - val_accuracy: 0.8452 - val_loss: 0.4286
 
-verbose=2, one line per epoch::
+verbose=2, one line per epoch (after the same header)::
 
+    Epoch 1/35
     469/469 - 3s - 6ms/step - accuracy: 0.7710 - loss: 0.6532 - val_accuracy: 0.8452 - val_loss: 0.4286
 
-"Epoch i/N" is printed only when N > 1, as Keras does.
+"Epoch i/N" is printed for verbose 1 and 2, only when N > 1, as Keras's ``ProgbarLogger``.
+Values print as ``.4f`` when above 1e-3 and ``.4e`` otherwise, the bound on |v| for verbose=1
+and on v itself for verbose=2 (so negative values print as ``-5.0000e-01`` there), as Keras's
+``Progbar``.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from .base import Callback
 _BAR_WIDTH = 20
 
 
-def format_value(v: float) -> str:
-    """Keras: ``.4f`` when |v| > 1e-3, else ``.4e``."""
-    return f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"
+def format_value(v: float, signed: bool = False) -> str:
+    """Keras: ``.4f`` when |v| > 1e-3 (``signed``: when v > 1e-3, its verbose=2 rule), else ``.4e``."""
+    return f"{v:.4f}" if (v if signed else abs(v)) > 1e-3 else f"{v:.4e}"
 
 
 def format_time_per_step(seconds: float) -> str:
-    if seconds >= 1:
+    """Keras: whole seconds at >= 1 s (and for 0), else whole ms, else whole us per step."""
+    if seconds >= 1 or seconds == 0:
         return f"{seconds:.0f}s/step"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.0f}ms/step"
@@ -47,7 +52,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs", 1)
-        if epochs > 1 and self.verbose == 1:
+        if epochs > 1 and self.verbose:
             self.stream.write(f"Epoch {epoch + 1}/{epochs}\n")
         self._start = self._last_draw = time.perf_counter()
         self._width = 0
@@ -56,8 +61,8 @@ class ProgbarLogger(Callback):
         total = self.params.get("steps", step) or step
         elapsed = time.perf_counter() - self._start
         per_step = format_time_per_step(elapsed / max(step, 1))
-        metrics = "".join(f" - {k}: {format_value(v)}" for k, v in sorted((logs or {}).items())
-                          if isinstance(v, (int, float)))
+        metrics = "".join(f" - {k}: {format_value(v, signed=self.verbose == 2)}"
+                          for k, v in sorted((logs or {}).items()) if isinstance(v, (int, float)))
         if self.verbose == 2:
             return f"{step}/{total} - {elapsed:.0f}s - {per_step}{metrics}"
         filled = int(_BAR_WIDTH * step / total) if total else _BAR_WIDTH
