@@ -192,6 +192,11 @@ class CosineDecayRestarts(LearningRateSchedule):
     else ``i = floor(log(1 - f (1 - t_mul)) / log(t_mul))``,
     ``f = (f - (1 - t_mul^i) / (1 - t_mul)) / t_mul^i``; the rate is
     ``lr0 * ((1 - alpha) * 0.5 * m_mul^i * (1 + cos(pi f)) + alpha)``.
+
+    Period ``i`` lasts ``first_decay_steps * t_mul^i`` steps. With ``0 < t_mul < 1`` the periods
+    shrink and all of them fit in ``first_decay_steps / (1 - t_mul)`` steps: the formula holds
+    before that step and calling the schedule at or after it raises ValueError naming
+    ``t_mul`` (Keras's formula takes the log of a number <= 0 there and returns NaN).
     """
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
@@ -212,7 +217,13 @@ class CosineDecayRestarts(LearningRateSchedule):
             i = math.floor(f)
             f -= i
         else:
-            i = math.floor(math.log(1.0 - f * (1.0 - t_mul)) / math.log(t_mul))
+            x = 1.0 - f * (1.0 - t_mul)
+            if x <= 0.0:
+                raise ValueError(
+                    f"CosineDecayRestarts: with `t_mul`={t_mul!r} < 1 every restart fits in "
+                    f"first_decay_steps / (1 - t_mul) = {self.first_decay_steps / (1.0 - t_mul)!r} steps; "
+                    f"got step {step!r}. Use t_mul >= 1 to train longer.")
+            i = math.floor(math.log(x) / math.log(t_mul))
             f = (f - (1.0 - t_mul ** i) / (1.0 - t_mul)) / t_mul ** i
         cosine = 0.5 * self.m_mul ** i * (1.0 + math.cos(math.pi * f))
         return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
