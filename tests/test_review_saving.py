@@ -179,6 +179,35 @@ def test_bad_metric_entry_in_file_is_a_model_file_error(tmp_path, entry):
         load_model(path)
 
 
+# ---------------------------------------------------------------- model-level `trainable` in config.json
+def _config_with(path, **model_keys):
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    for k, v in model_keys.items():
+        if v is None:
+            config["config"].pop(k, None)
+        else:
+            config["config"][k] = v
+    _rewrite_member(path, "config.json", json.dumps(config).encode())
+
+
+@pytest.mark.parametrize("flag, frozen", [(False, True), (True, False), (None, False)])  # None: key absent
+def test_model_trainable_flag_in_config_is_passed_to_the_loaded_model(tmp_path, flag, frozen):
+    path = tmp_path / "t.deepgrad"
+    _metric_model([]).save(path)
+    _config_with(path, trainable=flag)  # Sequential.get_config holds "trainable" (as Keras's)
+    loaded = load_model(path)
+    assert loaded.trainable is (not frozen)
+    assert len(loaded.trainable_weights) == (0 if frozen else 2)  # Dense(3) on 3 inputs: kernel, bias
+
+
+def test_model_trainable_flag_of_wrong_type_is_a_model_file_error(tmp_path):
+    path = tmp_path / "t.deepgrad"
+    _metric_model([]).save(path)
+    _config_with(path, trainable="no")
+    with pytest.raises(ModelFileError, match="trainable"):
+        load_model(path)
+
+
 # ---------------------------------------------------------------- 3. progress bar, verbose=2
 # Keras 3 (keras/src/callbacks/progbar_logger.py, keras/src/utils/progbar.py): on_epoch_begin
 # prints "Epoch {i}/{N}" when verbose and N > 1; with verbose=2 the finalized line is

@@ -428,15 +428,17 @@ def _build_model(cfg, what):
     mcfg = cfg["config"]
     layers = mcfg.get("layers")
     name = mcfg.get("name")
-    if not isinstance(layers, list) or len(layers) > _MAX_LAYERS or not isinstance(name, str):
-        raise ModelFileError(f"{what}: the model config needs a str 'name' and a list 'layers' "
-                             f"(at most {_MAX_LAYERS}).")
+    trainable = mcfg.get("trainable", True)  # files from before get_config held it: trainable
+    if (not isinstance(layers, list) or len(layers) > _MAX_LAYERS or not isinstance(name, str)
+            or not isinstance(trainable, bool)):
+        raise ModelFileError(f"{what}: the model config needs a str 'name', a list 'layers' "
+                             f"(at most {_MAX_LAYERS}) and a bool 'trainable' (default true).")
     build = cfg.get("build_config")
     if build is not None and not (isinstance(build, dict) and isinstance(build.get("input_shape"), list)):
         raise ModelFileError(f"{what}: 'build_config' must be null or {{'input_shape': [...]}}.")
     saved_rng = config.rng().bit_generator.state  # building draws initial weights: leave no trace
     try:
-        model = Sequential(name=name)
+        model = Sequential(name=name, trainable=trainable)  # the layers bring their own flags
         for i, entry in enumerate(layers):
             if not (isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
                     and isinstance(entry.get("config"), dict)):
