@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from deepgrad import activations, initializers
-from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Flatten, Input,
-                             LayerNormalization, Reshape, SimpleRNN)
+from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Dropout, Flatten,
+                             Input, LayerNormalization, PReLU, Reshape, SimpleRNN)
 from deepgrad.layers.base import LAYERS
 from deepgrad.models import Sequential, load_model
 from deepgrad.models.saving import ModelFileError
@@ -157,3 +157,52 @@ def test_reshape_after_unknown_axis():
         unknown(x)
     with pytest.raises(ValueError, match="target_shape"):
         Reshape((-1, 5))(x)
+
+
+# ------------------------------------------------------------- 5. argument checks
+@pytest.mark.parametrize("make,exc,argname", [
+    (lambda: Reshape((2.7, -1)), TypeError, "target_shape"),
+    (lambda: Reshape((True, -1)), TypeError, "target_shape"),
+    (lambda: Reshape(("2", -1)), TypeError, "target_shape"),
+    (lambda: Reshape((-1, -1)), ValueError, "target_shape"),
+    (lambda: Reshape((2, 0)), ValueError, "target_shape"),
+    (lambda: Dropout(0.5, noise_shape=(-1, 4)), ValueError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape=(0, 4)), ValueError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape="ab"), TypeError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape=(None, 2.0)), TypeError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape=(None, True)), TypeError, "noise_shape"),
+    (lambda: PReLU(alpha_constraint="non_neg"), ValueError, "alpha_constraint"),
+])
+def test_bad_layer_arguments_name_the_argument(make, exc, argname):
+    with pytest.raises(exc, match=argname):
+        make()
+
+
+def test_reshape_accepts_ints_and_a_saved_list():
+    assert Reshape((np.int64(2), -1)).target_shape == (2, -1)
+    assert Reshape([3, 2]).target_shape == (3, 2)
+
+
+def test_prelu_constraint_is_refused_as_unsupported():
+    with pytest.raises(ValueError, match="not supported"):
+        PReLU(alpha_constraint="non_neg")
+    assert PReLU(alpha_constraint=None).get_config()["alpha_constraint"] is None
+
+
+@pytest.mark.parametrize("noise_shape", [(None, 3), (2, 4, 1), (None,)])
+def test_dropout_noise_shape_that_cannot_broadcast_fails_naming_it(noise_shape):
+    x = np.ones((2, 4))
+    with pytest.raises(ValueError, match="noise_shape"):
+        Dropout(0.5, noise_shape=noise_shape)(x, training=True)
+    with pytest.raises(ValueError, match="noise_shape"):  # at build, before any data
+        Sequential([Input((4,)), Dropout(0.5, noise_shape=noise_shape)])
+
+
+def test_dropout_noise_shape_shares_the_mask_along_size_one_axes():
+    x = np.ones((3, 5), dtype="float32")
+    y = Dropout(0.5, noise_shape=(None, 1), seed=1)(x, training=True)
+    # one mask entry per sample, shared by its 5 features: every row is all 0 or all 2
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    assert all(len(np.unique(row)) == 1 for row in y)
+    with pytest.raises(ValueError, match="noise_shape"):  # batch of 3, mask for 2
+        Dropout(0.5, noise_shape=(2, 1))(x, training=True)

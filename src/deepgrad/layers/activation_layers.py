@@ -116,6 +116,8 @@ class PReLU(Layer):
     """Parametric ReLU with a learned slope (notes: g(z, alpha) = max(0, z) + alpha min(0, z)).
 
     ``PReLU(alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None)``.
+    Weight constraints are not supported: ``alpha_constraint`` must be None (Keras's name is
+    accepted so that its configs load; anything else raises ValueError).
     One alpha per input entry: weight "alpha" of shape ``input_shape[1:]``, with size 1 along each
     axis in ``shared_axes`` (1-based, the batch axis being 0, as Keras). PyTorch's
     ``nn.PReLU(num_parameters=1, init=0.25)`` instead shares one alpha initialized at 0.25.
@@ -127,15 +129,17 @@ class PReLU(Layer):
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
-        super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer, "alpha_initializer")
         self.alpha_regularizer = regularizers.get(alpha_regularizer, "alpha_regularizer")
-        self.alpha_constraint = alpha_constraint
+        if alpha_constraint is not None:
+            raise ValueError(f"PReLU: `alpha_constraint`: weight constraints are not supported "
+                             f"by deepgrad (only None), got {alpha_constraint!r}.")
         if shared_axes is None:
             self.shared_axes = None
         else:
             axes = [shared_axes] if isinstance(shared_axes, int) else list(shared_axes)
             self.shared_axes = [check_int(a, "shared_axes", "PReLU", minimum=1) for a in axes]
+        super().__init__(**kwargs)
         self.emit_logits = False
         self._x = None
 
@@ -148,7 +152,7 @@ class PReLU(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"PReLU: unknown dimension in input shape {tuple(input_shape)}; share that axis.")
         self.alpha = self.add_weight("alpha", tuple(shape), initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+                                     regularizer=self.alpha_regularizer)
         self._reduce_axes = tuple(i for i in range(len(input_shape))
                                   if i == 0 or shape[i - 1] == 1)
         super().build(input_shape)

@@ -47,15 +47,14 @@ class Weight:
     gradients in place.
     """
 
-    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint")
+    __slots__ = ("name", "value", "grad", "trainable", "regularizer")
 
-    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None):
+    def __init__(self, name, value, trainable=True, regularizer=None):
         self.name = name
         self.value = value
         self.grad = np.zeros_like(value) if trainable else None
         self.trainable = trainable
         self.regularizer = regularizer
-        self.constraint = constraint
 
     @property
     def shape(self):
@@ -114,15 +113,15 @@ class Layer:
         self.output_shape = None
 
     # ---------------------------------------------------------------- building
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True,
-                   constraint=None) -> Weight:
-        """Create a weight of ``shape`` filled by ``initializer`` and register it (Keras order)."""
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True) -> Weight:
+        """Create a weight of ``shape`` filled by ``initializer`` and register it (Keras order).
+
+        Keras's ``constraint`` argument is not supported (deepgrad has no weight constraints)."""
         from .. import initializers, regularizers  # resolved lazily: no import cycle
 
         init = initializers.get(initializer)
         value = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype))
-        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
-                   constraint=constraint)
+        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer))
         self._weights.append(w)
         return w
 

@@ -160,8 +160,10 @@ class Dropout(Layer):
 
     Args:
         rate: fraction of units dropped, in [0, 1).
-        noise_shape: optional shape of the mask, broadcast against the input (None entries
-            take the input's size), as Keras.
+        noise_shape: optional shape of the mask (a tuple or list of ints >= 1 or None, one
+            entry per input axis, batch first), broadcast against the input as Keras: None
+            entries take the input's size, the others must be 1 (shared mask) or the
+            input's size; checked at build time and at each call.
         seed: optional int; the mask stream then comes from its own generator instead of
             the global one (``deepgrad.config.rng()``).
 
@@ -170,7 +172,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = check_float(rate, "rate", "Dropout", low=0.0, high=1.0, high_inclusive=False)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.noise_shape = _noise_shape(noise_shape)
         self.seed = check_int(seed, "seed", "Dropout", minimum=0, allow_none=True)
         super().__init__(**kwargs)
         self._rng = None if seed is None else np.random.Generator(np.random.PCG64(seed))
@@ -183,9 +185,21 @@ class Dropout(Layer):
         return self._rng if self._rng is not None else config.rng()
 
     def _mask_shape(self, shape):
+        """The mask's shape for inputs of ``shape`` (None sizes, as in a build shape, pass)."""
         if self.noise_shape is None:
             return shape
-        return tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        ns = self.noise_shape
+        if len(ns) != len(shape) or any(n is not None and s is not None and n not in (1, s)
+                                        for n, s in zip(ns, shape)):
+            raise ValueError(
+                f"Dropout '{self.name}': `noise_shape` {list(ns)} cannot broadcast against the "
+                f"input shape {tuple(shape)}: it needs one entry per input axis, each None, 1 "
+                f"or the input's size.")
+        return tuple(s if n is None else n for s, n in zip(shape, ns))
+
+    def build(self, input_shape):
+        self._mask_shape(tuple(input_shape))
+        super().build(input_shape)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0.0:
@@ -213,6 +227,21 @@ class Dropout(Layer):
         return cfg
 
 
+def _noise_shape(noise_shape):
+    """Check Dropout's ``noise_shape``: None, or a tuple/list of ints >= 1 and None entries."""
+    if noise_shape is None:
+        return None
+    if not isinstance(noise_shape, (tuple, list)) or not all(
+            d is None or isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+            for d in noise_shape):
+        raise TypeError(f"Dropout: `noise_shape` must be None or a tuple of ints and None "
+                        f"entries, got {noise_shape!r}.")
+    if any(d is not None and d < 1 for d in noise_shape):
+        raise ValueError(f"Dropout: `noise_shape` entries must be None or ints >= 1, "
+                         f"got {noise_shape!r}.")
+    return tuple(None if d is None else int(d) for d in noise_shape)
+
+
 class Flatten(Layer):
     """Flatten every axis but the batch axis: (batch, d1, d2, ...) -> (batch, d1*d2*...)."""
 
@@ -237,10 +266,10 @@ class Reshape(Layer):
     """
 
     def __init__(self, target_shape, **kwargs):
-        try:
-            target = tuple(int(d) for d in target_shape)
-        except (TypeError, ValueError):
-            raise TypeError(f"Reshape: `target_shape` must be a tuple of ints, got {target_shape!r}.") from None
+        if not isinstance(target_shape, (tuple, list)) or not all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in target_shape):
+            raise TypeError(f"Reshape: `target_shape` must be a tuple of ints, got {target_shape!r}.")
+        target = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in target) > 1 or any(d == 0 or d < -1 for d in target):
             raise ValueError(f"Reshape: `target_shape` must have positive sizes and at most one -1, got {target_shape!r}.")
         self.target_shape = target
