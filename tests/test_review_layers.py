@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from deepgrad import activations, initializers
+from deepgrad import activations, initializers, regularizers
 from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Dropout, Flatten,
                              Input, LayerNormalization, PReLU, Reshape, SimpleRNN)
 from deepgrad.layers.base import LAYERS
@@ -206,3 +206,13 @@ def test_dropout_noise_shape_shares_the_mask_along_size_one_axes():
     assert all(len(np.unique(row)) == 1 for row in y)
     with pytest.raises(ValueError, match="noise_shape"):  # batch of 3, mask for 2
         Dropout(0.5, noise_shape=(2, 1))(x, training=True)
+
+
+# ------------------------------------------------------------- 6. regularizer names
+def test_l1l2_resolves_by_keras3_name_and_alias():
+    # Keras 3 registers L1L2 under to_snake_case("L1L2") = "l1l2"; "l1_l2" is kept as an alias
+    for name in ("l1l2", "l1_l2", "L1L2"):
+        reg = regularizers.get(name)
+        assert type(reg) is regularizers.L1L2 and reg.get_config() == {"l1": 0.0, "l2": 0.0}
+    layer = Dense(2, kernel_regularizer="l1l2")
+    assert type(layer.kernel_regularizer) is regularizers.L1L2

@@ -33,9 +33,11 @@ class Regularizer(Configurable):
         raise NotImplementedError
 
 
-@REGULARIZERS.register()
+@REGULARIZERS.register("l1l2")
 class L1L2(Regularizer):
-    """l1 * sum|w| + l2 * sum w^2 (defaults 0.0, 0.0); gradient l1 sign(w) + 2 l2 w."""
+    """l1 * sum|w| + l2 * sum w^2 (defaults 0.0, 0.0); gradient l1 sign(w) + 2 l2 w.
+
+    Names: ``"l1l2"`` (Keras 3's, its snake case of the class name) and ``"l1_l2"``."""
 
     def __init__(self, l1=0.0, l2=0.0):
         where = type(self).__name__
@@ -85,7 +87,8 @@ class L2(L1L2):
 
 
 def get(identifier, argname: str = "regularizer"):
-    """Resolve ``"l1"``, ``"l2"``, ``"l1_l2"`` (Keras defaults), a config dict or a Regularizer; None -> None."""
+    """Resolve ``"l1"``, ``"l2"``, ``"l1l2"``/``"l1_l2"`` (Keras defaults), a config dict or a
+    Regularizer; None -> None."""
     if identifier is None:
         return None
     return REGULARIZERS.get_instance(identifier, argname, Regularizer, "Regularizer")
