@@ -91,3 +91,51 @@ def test_cosine_decay_restarts_past_the_last_period_fails_before_the_step():
         opt.apply_gradients([(np.ones(1), w)])
     np.testing.assert_array_equal(w, before)
     assert opt.iterations == 20
+
+
+# ----------------------------------------------------------------------------- 0-d parameters, atomic steps
+def test_weight_decay_on_a_0d_parameter():
+    # Keras: w <- w - w * weight_decay * lr before the update step; g = 0 leaves only the decay.
+    w = np.array(1.0)
+    O.SGD(0.1, weight_decay=0.1).apply_gradients([(np.array(0.0), w)])
+    assert w.shape == ()
+    assert float(w) == pytest.approx(1.0 - 1.0 * 0.1 * 0.1, rel=1e-15)  # 0.99
+
+
+@pytest.mark.parametrize("make", [lambda: O.AdamW(0.1), lambda: O.Adam(0.1, weight_decay=0.01),
+                                  lambda: O.SGD(0.1, momentum=0.9, weight_decay=0.1, clipnorm=0.3)])
+def test_a_0d_parameter_steps_as_its_1_element_twin(make):
+    # The rule is elementwise: a 0-d variable follows the trajectory of the same variable as shape (1,).
+    a, b = np.array(1.0), np.array([1.0])
+    oa, ob = make(), make()
+    for t in range(5):
+        oa.apply_gradients([(np.array(0.5 - 0.2 * t), a)])
+        ob.apply_gradients([(np.array([0.5 - 0.2 * t]), b)])
+    assert a.shape == () and float(a) == b[0]
+
+
+def _snapshot(opt, params):
+    return opt.get_state(), [p.copy() for p in params]
+
+
+def _assert_unchanged(opt, params, snap):
+    state, values = snap
+    now = opt.get_state()
+    assert set(now) == set(state) and all(np.array_equal(now[k], state[k]) for k in now)
+    for p, v in zip(params, values):
+        np.testing.assert_array_equal(p, v)
+
+
+@pytest.mark.parametrize("bad", [np.ones(2) * 1j, np.array(["a", "b"]), np.ones(2, dtype=bool), ["a", "b"]],
+                         ids=["complex", "str", "bool", "str-list"])
+@pytest.mark.parametrize("make", [lambda: O.SGD(0.1, momentum=0.9), lambda: O.Adam(0.1, weight_decay=0.1)])
+def test_a_gradient_that_cannot_be_applied_raises_before_any_change(make, bad):
+    # The second variable's gradient is bad: the first one's slots must not move either.
+    params = [np.ones(3), np.ones(2)]
+    opt = make()
+    opt.apply_gradients([(np.full(3, 0.5), params[0]), (np.full(2, 0.5), params[1])])
+    snap = _snapshot(opt, params)
+    with pytest.raises(TypeError, match=r"grads_and_vars`\[1\] gradient"):
+        opt.apply_gradients([(np.full(3, 0.5), params[0]), (bad, params[1])])
+    _assert_unchanged(opt, params, snap)
+    assert opt.iterations == 1

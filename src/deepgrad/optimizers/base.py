@@ -332,7 +332,14 @@ class Optimizer:
                 raise TypeError(f"{where}: `{_ARG}`[{i}] param must be a writeable float NumPy array "
                                 f"(updated in place), got {type(p).__name__} {getattr(p, 'dtype', '')}.")
             if not isinstance(g, np.ndarray):
-                g = np.asarray(g, dtype=p.dtype)
+                try:
+                    g = np.asarray(g, dtype=p.dtype)
+                except (TypeError, ValueError):
+                    raise TypeError(f"{where}: `{_ARG}`[{i}] gradient must be real numbers, "
+                                    f"got {type(g).__name__} {g!r:.60}.") from None
+            if g.dtype.kind not in "fiu":  # checked here: a complex or bool one fails mid-chain
+                raise TypeError(f"{where}: `{_ARG}`[{i}] gradient must be a float or int array, "
+                                f"got dtype {g.dtype}.")
             if g.shape != p.shape:
                 raise ValueError(f"{where}: `{_ARG}`[{i}]: gradient shape {g.shape} does not match "
                                  f"param shape {p.shape}.")

@@ -265,14 +265,15 @@ class add_decayed_weights(GradientTransformation):
         k = -_value(self.learning_rate, state["count"]) * _value(self.weight_decay, state["count"])
         var = 0
         for u, p, o, segs in zip(updates, params, state["_out"], _segments(params)):
-            ranges = [(None, None)] if segs is None else segs
+            # the whole array (``...``, which a 0-d array accepts) or each variable's range
+            ranges = [...] if segs is None else [slice(a, b) for a, b in segs]
             of, uf, pf = (o, u, p) if segs is None else (o.reshape(-1), u.reshape(-1), p.reshape(-1))
-            for a, b in ranges:
+            for r in ranges:
                 if self.mask is None or self.mask(var):
-                    np.multiply(pf[a:b], k, out=of[a:b])
-                    of[a:b] += uf[a:b]
+                    np.multiply(pf[r], k, out=of[r])
+                    of[r] += uf[r]
                 else:
-                    of[a:b] = uf[a:b]
+                    of[r] = uf[r]
                 var += 1
         state["count"] += 1
         return state["_out"], state
