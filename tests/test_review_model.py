@@ -290,3 +290,22 @@ def test_summary_wraps_a_long_layer_cell_as_keras_does():
     widths = {len(line) for line in lines[1:-3]}
     assert widths == {76}  # every table line keeps the table's width
     assert any("(BatchNormalization)" in line and "batch_normalization" not in line for line in lines)
+
+
+def test_a_metric_object_is_not_shared_between_training_and_validation():
+    m, x, y = _small_model()
+    metric = dg.metrics.CategoricalAccuracy()
+    m.compile(optimizer=dg.optimizers.SGD(0.1), loss="categorical_crossentropy", metrics=[metric])
+    m.fit(x, y, verbose=0, validation_split=0.5)
+    assert m.compiled_metrics[0] is metric and m._eval_metrics[0] is not metric
+
+
+def test_weighted_metrics_survive_save_and_load(tmp_path):
+    m, x, y = _three_of_four()
+    m.compile(optimizer=dg.optimizers.SGD(0.0), loss="binary_crossentropy", metrics=["accuracy"],
+              weighted_metrics=["accuracy"])
+    sw = np.array([1.0, 0.0, 1.0, 0.0])
+    before = m.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    m.save(tmp_path / "m.deepgrad")
+    loaded = dg.models.load_model(tmp_path / "m.deepgrad")
+    assert loaded.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True) == before

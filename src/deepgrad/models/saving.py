@@ -8,7 +8,8 @@ compressed) holding only these members:
                              "deepgrad_version", "date_saved"}``
 ``config.json``              ``{"class_name": "Sequential", "config": model.get_config(),
                              "build_config": {"input_shape"}, "compile_config":
-                             {"optimizer", "loss", "metrics"} or null}`` (metrics: names or
+                             {"optimizer", "loss", "metrics", "weighted_metrics"} or null}``
+                             (metrics: names or
                              ``{"class_name", "config"}`` of Metric objects)
 ``model.weights.safetensors``  every weight, named ``layers/<i>/vars/<j>`` (``i`` the layer's
                              position, ``j`` the weight's position in ``get_weights`` order)
@@ -269,7 +270,8 @@ def model_config(model, include_optimizer=True) -> dict:
     if include_optimizer and model.optimizer is not None and model.loss is not None:
         compile_config = {"optimizer": optimizers.serialize(model.optimizer),
                           "loss": losses.serialize(model.loss),
-                          "metrics": [serialize_metric(m) for m in model._metric_specs]}
+                          "metrics": [serialize_metric(m) for m in model._metric_specs],
+                          "weighted_metrics": [serialize_metric(m) for m in model._weighted_metric_specs]}
     shape = model.input_shape
     return {"class_name": type(model).__name__, "config": model.get_config(),
             "build_config": None if shape is None else {"input_shape": list(shape)},
@@ -472,12 +474,15 @@ def _build_model(cfg, what):
 def _compile_model(model, compile_config, opt_state, what):
     from .. import losses, optimizers
 
-    if not (isinstance(compile_config, dict) and isinstance(compile_config.get("metrics"), list)):
-        raise ModelFileError(f"{what}: 'compile_config' must be null or {{'optimizer', 'loss', 'metrics'}}.")
+    if not (isinstance(compile_config, dict) and isinstance(compile_config.get("metrics"), list)
+            and isinstance(compile_config.get("weighted_metrics", []), list)):
+        raise ModelFileError(f"{what}: 'compile_config' must be null or {{'optimizer', 'loss', 'metrics', "
+                             f"'weighted_metrics'}} (lists of metrics).")
     try:
         optimizer = optimizers.deserialize(compile_config.get("optimizer"))
         loss = losses.get(compile_config.get("loss"))
-        model.compile(optimizer=optimizer, loss=loss, metrics=list(compile_config["metrics"]))
+        model.compile(optimizer=optimizer, loss=loss, metrics=list(compile_config["metrics"]),
+                      weighted_metrics=list(compile_config.get("weighted_metrics", [])))
     except Exception as e:
         raise ModelFileError(f"{what}: bad compile_config: {type(e).__name__}: {str(e)[:300]}") from None
     if opt_state is not None:

@@ -102,8 +102,10 @@ class TrainingMixin:
         specs = [(m, False) for m in self._metric_specs] + [(m, True) for m in self._weighted_metric_specs]
         if not self.compiled_metrics and specs:
             y_pred = np.zeros((1,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
-            make = lambda: [metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m, _ in specs]
-            train, evaluation = make(), make()
+            train = [metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m, _ in specs]
+            # a Metric object given to compile trains; evaluation gets a fresh copy of it
+            evaluation = [type(m).from_config(m.get_config()) if isinstance(m, metrics_mod.Metric)
+                          else metrics_mod.get(m, y_true=y[:1], y_pred=y_pred) for m, _ in specs]
             for (spec, _), m in zip(specs, evaluation):
                 try:
                     m.update_state(y[:1], y_pred)
