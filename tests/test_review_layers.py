@@ -8,7 +8,7 @@ import pytest
 
 from deepgrad import activations, initializers, regularizers
 from deepgrad.layers import (LSTM, RNN, BatchNormalization, Bidirectional, Dense, Dropout, Flatten,
-                             Input, LayerNormalization, PReLU, Reshape, SimpleRNN)
+                             Input, LayerNormalization, LeakyReLU, PReLU, Reshape, SimpleRNN)
 from deepgrad.layers.base import LAYERS
 from deepgrad.models import Sequential, load_model
 from deepgrad.models.saving import ModelFileError
@@ -172,6 +172,8 @@ def test_reshape_after_unknown_axis():
     (lambda: Dropout(0.5, noise_shape=(None, 2.0)), TypeError, "noise_shape"),
     (lambda: Dropout(0.5, noise_shape=(None, True)), TypeError, "noise_shape"),
     (lambda: PReLU(alpha_constraint="non_neg"), ValueError, "alpha_constraint"),
+    (lambda: LeakyReLU(-0.5), ValueError, "negative_slope"),  # Keras's layer refuses < 0
+    (lambda: LeakyReLU(alpha=-0.1), ValueError, "alpha"),
 ])
 def test_bad_layer_arguments_name_the_argument(make, exc, argname):
     with pytest.raises(exc, match=argname):

@@ -80,13 +80,14 @@ class LeakyReLU(_Elementwise, Layer):
     """``LeakyReLU(negative_slope=0.3)``: f(x) = x for x > 0, negative_slope * x otherwise.
 
     The layer's default slope is 0.3 (Keras), the function ``leaky_relu``'s is 0.2, PyTorch's 0.01.
-    Keras 2's spelling ``alpha=`` is accepted.
+    As Keras's layer, ``negative_slope`` must be >= 0. Keras 2's spelling ``alpha=`` is accepted.
     """
 
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
-        if alpha is not None:
-            negative_slope = alpha
-        super().__init__(activations.LeakyRelu(negative_slope=negative_slope), **kwargs)
+        argname = "negative_slope" if alpha is None else "alpha"
+        slope = check_float(negative_slope if alpha is None else alpha, argname, "LeakyReLU",
+                            low=0.0)
+        super().__init__(activations.LeakyRelu(negative_slope=slope), **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.activation.negative_slope}
