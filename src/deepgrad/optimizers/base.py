@@ -124,6 +124,14 @@ def _address(a):
     return a.__array_interface__["data"][0]
 
 
+def _array_and_name(var):
+    """``(array, name)`` of a variable: a NumPy array (no name) or a Weight-like object with a
+    ``.value`` array and an optional ``.name``."""
+    if not isinstance(var, np.ndarray) and isinstance(getattr(var, "value", None), np.ndarray):
+        return var.value, getattr(var, "name", None)
+    return var, None
+
+
 def _flat_span(arrays):
     """A 1-D view over ``arrays`` if they are adjacent C-contiguous views of one buffer, in order."""
     if len(arrays) < 2:
@@ -235,7 +243,7 @@ class Optimizer:
         self.nonfinite_steps = 0
         self._lr_step = None
         self._lr_now = None
-        self._exclude_arrays: list = []
+        self._exclude_vars: list = []  # the objects themselves: compared by identity
         self._exclude_names: list[str] = []
         self._transform = None
         self._state = None
@@ -286,7 +294,7 @@ class Optimizer:
         """The algorithm's transformation, ending with ``-learning_rate`` (subclasses)."""
         raise NotImplementedError
 
-    def _build_transform(self, names):
+    def _build_transform(self, variables):
         parts = []
         if self.clipvalue is not None:
             parts.append(T.clip(self.clipvalue))
@@ -296,41 +304,61 @@ class Optimizer:
             parts.append(T.clip_by_global_norm(self.global_clipnorm))
         parts.append(self._algorithm(self._lr_at))
         if self.weight_decay:
-            decays = [self._decays(i, names[i]) for i in range(len(names))]
+            decays = [self._decays(v) for v in variables]
             mask = None if all(decays) else decays.__getitem__
             parts.append(T.add_decayed_weights(self.weight_decay, self._lr_at, mask))
         return T.chain(*parts)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Exclude variables from ``weight_decay`` (Keras): ``var_list`` holds the arrays
-        themselves; ``var_names`` substrings of the names of variables passed as objects with
-        ``.name`` and ``.value`` (e.g. a layer's ``Weight``). Call before the first step."""
-        if self._transform is not None:
-            raise ValueError(f"{type(self).__name__}: `exclude_from_weight_decay` must be called before "
-                             "the first apply_gradients.")
-        self._exclude_arrays += [(_address(a), a.shape) for a in (var_list or [])]
-        self._exclude_names += list(var_names or [])
+        """Exclude variables from ``weight_decay`` (Keras); call before the optimizer is built.
 
-    def _decays(self, i, name):
-        p = self._layout.params[i]
-        if (_address(p), p.shape) in self._exclude_arrays:
-            return False
+        A variable is excluded if it is in ``var_list`` (the objects themselves, compared by
+        identity: a layer's ``Weight``, which matches the Weight and its current ``.value``
+        array, or an array) or if its name contains one of the strings ``var_names`` (names
+        come from the Weight-like objects given to :meth:`build` or ``apply_gradients``).
+        The exclusions are resolved when the optimizer is built.
+        """
+        where = f"{type(self).__name__}.exclude_from_weight_decay"
+        if self._transform is not None:
+            raise ValueError(f"{where}: must be called before the optimizer is built (its first "
+                             "apply_gradients or build).")
+        var_list, var_names = list(var_list or []), list(var_names or [])
+        for i, v in enumerate(var_list):
+            if not isinstance(_array_and_name(v)[0], np.ndarray):
+                raise TypeError(f"{where}: `var_list`[{i}] must be a NumPy array or an object with a "
+                                f"`.value` array (a layer's Weight), got {type(v).__name__}.")
+        for i, n in enumerate(var_names):
+            if not isinstance(n, str):
+                raise TypeError(f"{where}: `var_names`[{i}] must be a str, got {type(n).__name__}.")
+        self._exclude_vars += var_list
+        self._exclude_names += var_names
+
+    def _decays(self, var):
+        """Whether ``var`` (as given to build/apply_gradients) takes weight decay."""
+        array, name = _array_and_name(var)
+        for x in self._exclude_vars:
+            if x is var or x is array or _array_and_name(x)[0] is array:
+                return False
         return not (name and any(s in name for s in self._exclude_names))
 
     # ------------------------------------------------------------------ stepping
+    @staticmethod
+    def _param(var, where, arg):
+        """The array of a variable (an array or a Weight-like object), checked updatable in place."""
+        p = _array_and_name(var)[0]
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
+            raise TypeError(f"{where}: {arg} must be a writeable float NumPy array (updated in place) "
+                            f"or an object with one as `.value`, got {type(p).__name__} {getattr(p, 'dtype', '')}.")
+        return p
+
     def _unpack(self, pairs):
         where = f"{type(self).__name__}.apply_gradients"
-        grads, params, names = [], [], []
+        grads, params, variables = [], [], []
         for i, pair in enumerate(pairs):
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise ValueError(f"{where}: `{_ARG}`[{i}] must be a (grad, param) pair, got {pair!r:.80}.")
-            g, p = pair
-            name = None
-            if not isinstance(p, np.ndarray) and isinstance(getattr(p, "value", None), np.ndarray):
-                name, p = getattr(p, "name", None), p.value
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
-                raise TypeError(f"{where}: `{_ARG}`[{i}] param must be a writeable float NumPy array "
-                                f"(updated in place), got {type(p).__name__} {getattr(p, 'dtype', '')}.")
+            g, var = pair
+            p = self._param(var, where, f"`{_ARG}`[{i}] param")
             if not isinstance(g, np.ndarray):
                 try:
                     g = np.asarray(g, dtype=p.dtype)
@@ -345,25 +373,40 @@ class Optimizer:
                                  f"param shape {p.shape}.")
             grads.append(g)
             params.append(p)
-            names.append(name)
+            variables.append(var)
         if not params:
             raise ValueError(f"{where}: `{_ARG}` is empty.")
         if self._shapes is not None and [p.shape for p in params] != self._shapes:
             raise ValueError(f"{where}: `{_ARG}` must hold the same variables as the first call: "
                              f"expected {len(self._shapes)} with shapes {self._shapes}, got {len(params)} "
                              f"with shapes {[p.shape for p in params]}.")
-        return grads, params, names
+        return grads, params, variables
 
-    def build(self, params, names=None):
-        """Create the state for ``params`` (arrays, in order): Keras's ``build``."""
-        params = [p.value if not isinstance(p, np.ndarray) and hasattr(p, "value") else p for p in params]
-        self._build(params, params, names or [None] * len(params))
+    def build(self, var_list):
+        """Keras's ``build``: create the state for ``var_list``, the variables in the order
+        ``apply_gradients`` will receive them: NumPy arrays or Weight-like objects (a ``.value``
+        array, an optional ``.name``), whose names and identities resolve
+        :meth:`exclude_from_weight_decay`. Does nothing once the optimizer is built (by an
+        earlier ``build`` or step). Later steps may pass the same variables as bare arrays.
+        """
+        if self._transform is not None:
+            return
+        where = f"{type(self).__name__}.build"
+        try:
+            variables = list(var_list)
+        except TypeError:
+            raise TypeError(f"{where}: `var_list` must be a list of variables, got "
+                            f"{type(var_list).__name__}.") from None
+        if not variables:
+            raise ValueError(f"{where}: `var_list` is empty.")
+        params = [self._param(v, where, f"`var_list`[{i}]") for i, v in enumerate(variables)]
+        self._build(params, params, variables)
 
-    def _build(self, grads, params, names):
+    def _build(self, grads, params, variables):
         self._layout = _Layout(grads, params)
         self._version += 1
         self._shapes = [p.shape for p in params]
-        self._transform = self._build_transform(names)
+        self._transform = self._build_transform(variables)
         self._state = self._transform.init(self._layout.params_list)
         if self._pending_state is not None:
             pending, self._pending_state = self._pending_state, None
@@ -397,9 +440,9 @@ class Optimizer:
                 type(pr) is tuple and len(pr) == 2 and pr[0] is g and pr[1] is p
                 for pr, g, p in zip(pairs, layout.grads, layout.params)):
             return self._apply(layout)
-        grads, params, names = self._unpack(pairs)
+        grads, params, variables = self._unpack(pairs)
         if self._transform is None:
-            self._build(grads, params, names)
+            self._build(grads, params, variables)
         elif not self._layout.same(grads, params):
             self._relayout(grads, params)
         return self._apply(self._layout)
