@@ -309,3 +309,24 @@ def test_weighted_metrics_survive_save_and_load(tmp_path):
     m.save(tmp_path / "m.deepgrad")
     loaded = dg.models.load_model(tmp_path / "m.deepgrad")
     assert loaded.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True) == before
+
+
+def test_evaluate_and_predict_draw_keras_progress_bars(capsys):
+    import re
+
+    m, x, y = _small_model()
+    m.fit(x, y, batch_size=2, epochs=2, validation_split=0.5)
+    lines = capsys.readouterr().out.splitlines()
+    # fit: a header and a line per epoch, and its validation draws no bar of its own
+    assert [line.split()[0] for line in lines] == ["Epoch", "2/2", "Epoch", "2/2"]
+    logs = m.evaluate(x, y, batch_size=4, return_dict=True)  # verbose="auto" is 1, as Keras
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and re.fullmatch(
+        rf"2/2 ━{{20}} \d+s \d+[mu]?s/step - accuracy: {logs['accuracy']:.4f} - loss: {logs['loss']:.4f}", out[0])
+    m.evaluate(x, y, batch_size=4, verbose=2)
+    assert re.fullmatch(r"2/2 - \d+s - \d+[mu]?s/step - accuracy: \S+ - loss: \S+", capsys.readouterr().out.strip())
+    m.predict(x, batch_size=4)
+    assert re.fullmatch(r"2/2 ━{20} \d+s \d+[mu]?s/step", capsys.readouterr().out.strip())
+    m.evaluate(x, y, verbose=0)
+    m.predict(x, verbose=0)
+    assert capsys.readouterr().out == ""

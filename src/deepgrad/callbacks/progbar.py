@@ -1,4 +1,6 @@
-"""Keras's progress display for ``fit`` (added automatically when ``verbose`` is 1 or 2).
+"""Keras's progress display for ``fit``, ``evaluate`` and ``predict`` (added automatically when
+``verbose`` is 1 or 2; ``evaluate`` and ``predict`` draw one bar of their batches, without the
+"Epoch" header, as Keras 3 does).
 
 verbose=1, per epoch (redrawn in place on a terminal; one final line otherwise)::
 
@@ -49,11 +51,21 @@ class ProgbarLogger(Callback):
         self.stream = stream or sys.stdout
         self.min_interval = min_interval
         self._dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._in_fit = False
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True  # fit's validation calls the test hooks: they draw nothing then
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs", 1)
         if epochs > 1 and self.verbose:
             self.stream.write(f"Epoch {epoch + 1}/{epochs}\n")
+        self._begin()
+
+    def _begin(self):
         self._start = self._last_draw = time.perf_counter()
         self._width = 0
 
@@ -72,6 +84,9 @@ class ProgbarLogger(Callback):
         return f"{step:>{len(str(total))}}/{total} {bar} {when} {per_step}{metrics}"
 
     def on_train_batch_end(self, batch, logs=None):
+        self._draw(batch, logs)
+
+    def _draw(self, batch, logs):
         if self.verbose != 1 or not self._dynamic:
             return
         now = time.perf_counter()
@@ -84,8 +99,33 @@ class ProgbarLogger(Callback):
         self.stream.flush()
 
     def on_epoch_end(self, epoch, logs=None):
+        self._finish(logs)
+
+    def _finish(self, logs):
         steps = self.params.get("steps", 0)
         line = self._line(steps, logs, final=True)
         prefix = "\r" if self._dynamic and self.verbose == 1 else ""
         self.stream.write(prefix + line + " " * max(0, self._width - len(line)) + "\n")
         self.stream.flush()
+
+    # evaluate and predict draw one bar each (Keras 3), outside fit only
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._begin()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._draw(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._finish(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._begin()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._draw(batch, None)
+
+    def on_predict_end(self, logs=None):
+        self._finish(None)

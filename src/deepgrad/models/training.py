@@ -317,7 +317,7 @@ class TrainingMixin:
         """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics."""
         where = "evaluate"
         self._require_compiled(where)
-        _check_verbose(verbose, where)
+        verbose = _check_verbose(verbose, where)
         callbacks = _check_callbacks(callbacks, where)
         x, y = _check_rows(x, y, where)
         batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
@@ -325,7 +325,7 @@ class TrainingMixin:
         y = self._prepare_y(y, x.shape[0], where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
         self._build_metrics(y, where)
-        cbl = CallbackList(callbacks, model=self)
+        cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
         if return_dict:
             return logs
@@ -338,13 +338,13 @@ class TrainingMixin:
         where = "predict"
         if not self.layers:
             raise ValueError("predict: the model has no layers.")
-        _check_verbose(verbose, where)
+        verbose = _check_verbose(verbose, where)
         callbacks = _check_callbacks(callbacks, where)
         if batch_size is not None:
             batch_size = check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where)
         batch_size = batch_size or max(x.shape[0], 1)
-        cbl = CallbackList(callbacks, model=self)
+        cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         cbl.on_predict_begin()
         n = x.shape[0]
         result = None
@@ -446,6 +446,14 @@ def _check_verbose(verbose, where):
     if verbose not in (0, 1, 2):
         raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
     return verbose
+
+
+def _callback_list(callbacks, model, verbose, steps):
+    """The callbacks of an evaluate or predict call, with Keras's progress bar when ``verbose``."""
+    if verbose:
+        from ..callbacks.progbar import ProgbarLogger
+        callbacks = callbacks + [ProgbarLogger(verbose)]
+    return CallbackList(callbacks, model=model, params={"verbose": verbose, "steps": steps})
 
 
 def _check_rows(x, y, where, x_name="x", y_name="y"):
