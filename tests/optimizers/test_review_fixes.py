@@ -244,3 +244,64 @@ def test_exclude_from_weight_decay_by_name_inside_fit():
     model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
     np.testing.assert_array_equal(dense.bias.value, 1.0)
     np.testing.assert_allclose(dense.kernel.value, 0.5 * (1 - 0.5 * 0.1), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- iterations is the step
+def test_setting_iterations_moves_the_schedule_step():
+    # Keras: the update uses schedule(iterations). ExponentialDecay(1, 1, 0.5): lr(s) = 0.5^s.
+    # After 3 steps, iterations = 0 restarts the schedule: the next step is -lr(0) * g = -1.
+    from deepgrad.optimizers import schedules as S
+    opt = O.SGD(S.ExponentialDecay(1.0, 1, 0.5))
+    w = np.zeros(1)
+    for _ in range(3):
+        opt.apply_gradients([(np.ones(1), w)])
+    opt.iterations = 0
+    assert opt.learning_rate == 1.0
+    before = w.copy()
+    opt.apply_gradients([(np.ones(1), w)])
+    np.testing.assert_array_equal(w - before, [-1.0])
+    assert opt.iterations == 1
+    assert int(opt.get_state()["momentum/count"]) == 1
+
+
+def _keras_adam(g_seq, w0, lr, reset_at, b1=0.9, b2=0.999, eps=1e-7):
+    """Literal transcription of Keras's Adam update, with ``iterations`` set to 0 before step ``reset_at``."""
+    w, m, v, it = np.array(w0, dtype=float), 0.0, 0.0, 0
+    for k, g in enumerate(g_seq):
+        if k == reset_at:
+            it = 0
+        t = it + 1
+        m = m + (g - m) * (1 - b1)
+        v = v + (g * g - v) * (1 - b2)
+        alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        w = w - alpha * m / (np.sqrt(v) + eps)
+        it += 1
+    return w
+
+
+def test_setting_iterations_moves_the_bias_correction():
+    # Keras's bias correction uses t = iterations + 1; the moments are kept across the reset.
+    gs = [np.array([0.3 + 0.1 * k, -1.0 + 0.05 * k]) for k in range(8)]
+    opt = O.Adam(0.05)
+    w = np.array([1.0, 2.0])
+    for k, g in enumerate(gs):
+        if k == 5:
+            opt.iterations = 0
+        opt.apply_gradients([(g, w)])
+    np.testing.assert_allclose(w, _keras_adam(gs, [1.0, 2.0], 0.05, reset_at=5), rtol=1e-12)
+
+
+def test_iterations_set_before_the_build_is_the_first_step():
+    # saving.py restores a state saved before any step by setting iterations on an unbuilt
+    # optimizer: the first update then uses lr(iterations).
+    from deepgrad.optimizers import schedules as S
+    opt = O.SGD(S.ExponentialDecay(1.0, 1, 0.5))
+    opt.iterations = 2
+    w = np.zeros(1)
+    opt.apply_gradients([(np.ones(1), w)])
+    np.testing.assert_array_equal(w, [-0.25])  # -lr(2) * 1 = -0.5^2
+    with pytest.raises(ValueError, match="iterations"):
+        opt.iterations = -1
+    with pytest.raises(ValueError, match="iterations"):
+        opt.iterations = 1.5
+    assert opt.iterations == 3

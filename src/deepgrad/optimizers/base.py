@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import os
 import statistics
 import time
@@ -201,8 +202,9 @@ class Optimizer:
             ``InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)``, i.e. the
             notes' ``lr0 / (1 + decay * step)``.
 
-    Attributes: ``iterations`` (applied steps), ``learning_rate`` (current value; settable to
-    a float), ``nonfinite_steps`` (skipped steps).
+    Attributes: ``iterations`` (applied steps: the 0-based step of the next update, which every
+    schedule and bias correction reads; settable), ``learning_rate`` (current value; settable
+    to a float), ``nonfinite_steps`` (skipped steps).
     """
 
     _default_learning_rate = 0.001
@@ -239,7 +241,7 @@ class Optimizer:
         self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
         self.weight_decay = check_float(weight_decay, "weight_decay", where, low=0.0, allow_none=True)
         self.name = name or type(self).__name__.lower()
-        self.iterations = 0
+        self._iterations = 0
         self.nonfinite_steps = 0
         self._lr_step = None
         self._lr_now = None
@@ -257,6 +259,35 @@ class Optimizer:
         self._since_trial = 0
         self._trial_index = 0
         self._version = 0  # bumped when the state or the layout is rebuilt (re-slices the threads' parts)
+
+    # ------------------------------------------------------------------ step count
+    @property
+    def iterations(self) -> int:
+        """Applied steps, the single source of the step: the next update uses
+        ``learning_rate(iterations)`` and bias corrections at ``t = iterations + 1`` (Keras).
+
+        Setting it (e.g. ``opt.iterations = 0`` to restart a schedule, as Keras's
+        ``iterations.assign``) moves every transform's step ``count`` along; the slots stay.
+        """
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        try:
+            step = operator.index(value)
+        except TypeError:
+            step = None
+        if step is None or isinstance(value, (bool, np.bool_)) or step < 0:
+            raise ValueError(f"{type(self).__name__}: `iterations` must be an int >= 0, got {value!r}.")
+        self._iterations = step
+        self._sync_counts()
+
+    def _sync_counts(self):
+        """Set the step ``count`` of every transform in the chain to ``iterations``."""
+        if self._state is not None:
+            for d in _scalar_dicts(self._state):
+                if isinstance(d, dict) and "count" in d:
+                    d["count"] = self._iterations
 
     # ------------------------------------------------------------------ learning rate
     @staticmethod
@@ -408,6 +439,7 @@ class Optimizer:
         self._shapes = [p.shape for p in params]
         self._transform = self._build_transform(variables)
         self._state = self._transform.init(self._layout.params_list)
+        self._sync_counts()  # `iterations` may have been set before the build
         if self._pending_state is not None:
             pending, self._pending_state = self._pending_state, None
             self.set_state(pending)
@@ -452,16 +484,16 @@ class Optimizer:
         self._lr_at(step)
 
     def _apply(self, layout):
-        self._check_step(self.iterations)
+        self._check_step(self._iterations)
         if not self._finite(layout.group_grads):
             self.nonfinite_steps += 1
-            warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self.iterations}; "
+            warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self._iterations}; "
                           f"the step was skipped (nonfinite_steps={self.nonfinite_steps}).",
                           RuntimeWarning, stacklevel=3)
-            return self.iterations
+            return self._iterations
         self._step(layout)
-        self.iterations += 1
-        return self.iterations
+        self._iterations += 1  # the transforms advanced their counts in the step
+        return self._iterations
 
     @staticmethod
     def _finite(grads):

@@ -24,8 +24,9 @@ Conventions (chosen for speed; they are what lets one step run with no allocatio
   (``scale_by_*`` with a ``learning_rate``, :class:`scale_by_learning_rate`) produce
   ``-lr * direction``.
 - ``learning_rate`` arguments accept a float or a callable ``step -> float``; transforms that
-  need it count their own steps (state ``count``, the 0-based step of the next update),
-  exactly as the optimizer's ``iterations``.
+  need it count their own steps (state ``count``, the 0-based step of the next update). Inside
+  an optimizer every ``count`` equals its ``iterations``: setting ``iterations`` (or
+  ``set_state``) sets them all.
 - Transforms flagged ``elementwise`` may be run by the optimizer on slices of the arrays
   (with state dicts holding views of the slots), one slice per thread.
 - When the optimizer packs several variables into one flat array (its fast path), ``params``
