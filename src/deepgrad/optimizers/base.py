@@ -114,6 +114,45 @@ def _leaves(transform, state):
         yield transform, state
 
 
+def _prefixed_leaves(transform, state):
+    """(name prefix, transform, state dict) for each piece of a chain (names made unique)."""
+    seen = {}
+    for t, st in _leaves(transform, state):
+        n = seen.get(t.name, 0)
+        seen[t.name] = n + 1
+        yield (t.name if n == 0 else f"{t.name}_{n}"), t, st
+
+
+def _state_names(transform, state, n):
+    """The names :meth:`Optimizer.get_state` gives for ``n`` variables: (saved, derived)."""
+    saved, derived = {"iterations"}, set()
+    for prefix, t, st in _prefixed_leaves(transform, state):
+        for key, value in st.items():
+            if not key.startswith("_"):
+                saved.update([f"{prefix}/{key}/{i}" for i in range(n)] if isinstance(value, list)
+                             else [f"{prefix}/{key}"])
+        for name, (_, key) in getattr(t, "derived", dict)().items():
+            if key in st:
+                derived.update(f"{prefix}/{name}/{i}" for i in range(n))
+    return saved, derived
+
+
+def _variable_index(name):
+    """``i`` of a per-variable entry ``"<transform>/<slot>/<i>"``, else None."""
+    parts = name.split("/")
+    return int(parts[-1]) if len(parts) == 3 and parts[-1].isdigit() else None
+
+
+def _entry(state, name, shape, where):
+    """``state[name]`` as a real-number array, of ``shape`` unless it is None."""
+    a = np.asarray(state[name])
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{where}: `state`[{name!r}] must hold real numbers, got dtype {a.dtype}.")
+    if shape is not None and a.shape != shape:
+        raise ValueError(f"{where}: `state`[{name!r}] must have shape {shape}, got {a.shape}.")
+    return a
+
+
 def _copy_scalars(src, dst):
     for ds, dd in zip(_scalar_dicts(src), _scalar_dicts(dst)):
         for k, v in ds.items():
@@ -281,6 +320,8 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: `iterations` must be an int >= 0, got {value!r}.")
         self._iterations = step
         self._sync_counts()
+        if self._pending_state is not None:  # restored at the build: keep the newer step
+            self._pending_state["iterations"] = np.asarray(step, dtype=np.int64)
 
     def _sync_counts(self):
         """Set the step ``count`` of every transform in the chain to ``iterations``."""
@@ -441,8 +482,12 @@ class Optimizer:
         self._state = self._transform.init(self._layout.params_list)
         self._sync_counts()  # `iterations` may have been set before the build
         if self._pending_state is not None:
-            pending, self._pending_state = self._pending_state, None
-            self.set_state(pending)
+            try:
+                self.set_state(self._pending_state)
+            except (TypeError, ValueError):
+                self._layout = self._shapes = self._transform = self._state = None  # stay unbuilt
+                raise
+            self._pending_state = None
 
     def _relayout(self, grads, params):
         """The same variables arrive in other arrays: keep the state, re-mapped if the grouping changed."""
@@ -566,17 +611,9 @@ class Optimizer:
         _copy_scalars(parts[0][2], self._state)
 
     # ------------------------------------------------------------------ state and config
-    def _prefixed_leaves(self):
-        """(name prefix, transform, state dict) for each piece of the chain (names made unique)."""
-        seen = {}
-        for t, st in _leaves(self._transform, self._state):
-            n = seen.get(t.name, 0)
-            seen[t.name] = n + 1
-            yield (t.name if n == 0 else f"{t.name}_{n}"), t, st
-
     def _state_items(self):
         """(prefix, key, transform state dict, value) for every saved entry of the chain's state."""
-        for prefix, _, st in self._prefixed_leaves():
+        for prefix, _, st in _prefixed_leaves(self._transform, self._state):
             for key, value in st.items():
                 if not key.startswith("_"):
                     yield prefix, key, st, value
@@ -584,7 +621,7 @@ class Optimizer:
     def _derived_state(self):
         """Read-only entries in the algorithms' textbook units (e.g. Adam's ``m`` from ``m_sum``)."""
         out = {}
-        for prefix, t, st in self._prefixed_leaves():
+        for prefix, t, st in _prefixed_leaves(self._transform, self._state):
             for name, (factor, key) in getattr(t, "derived", dict)().items():
                 if key in st:
                     for i, v in enumerate(self._layout.variable_views(st[key])):
@@ -614,36 +651,76 @@ class Optimizer:
         return out
 
     def set_state(self, state: dict) -> None:
-        """Restore :meth:`get_state`'s dict (validated: names and shapes must match; the
-        derived textbook-unit entries may be present or not and are not used).
+        """Restore :meth:`get_state`'s dict (the derived textbook-unit entries may be present or
+        not and are not used). Validated before anything changes: names, shapes, numeric
+        values; ``iterations`` an int >= 0. The saved ``count`` entries follow ``iterations``.
 
-        Before the optimizer is built (no step yet), the state is kept and applied at build.
+        Before the optimizer is built (no step yet) the names are checked against this
+        optimizer and the slots of each variable against one another, ``iterations`` (hence
+        ``learning_rate``) takes the state's value at once, and the slots are restored at the
+        build, which raises (leaving the optimizer unbuilt) if they do not fit the variables.
+        The state of an unbuilt optimizer (``iterations`` alone) only sets ``iterations``.
         """
         where = f"{type(self).__name__}.set_state"
         if not isinstance(state, dict) or "iterations" not in state:
             raise ValueError(f"{where}: `state` must be a dict from get_state() with 'iterations', "
                              f"got {type(state).__name__}.")
+        it = np.asarray(state["iterations"])
+        if it.shape != () or it.dtype.kind not in "iu" or it < 0:
+            raise ValueError(f"{where}: `state`['iterations'] must be an int >= 0, got {state['iterations']!r}.")
         if self._transform is None:
-            self._pending_state = dict(state)
+            if set(state) != {"iterations"}:  # else: get_state() of an unbuilt optimizer
+                self._check_pending(state, where)
+                self._pending_state = dict(state)
+            self._iterations = int(it)
             return
-        expected = self.get_state()
-        optional = set(self._derived_state())
-        required = set(expected) - optional
-        if not required <= set(state) <= set(expected):
-            raise ValueError(f"{where}: `state` names do not match this optimizer: missing "
-                             f"{sorted(required - set(state))}, unexpected {sorted(set(state) - set(expected))}.")
-        for k in state:
-            if np.shape(state[k]) != expected[k].shape:
-                raise ValueError(f"{where}: `state`[{k!r}] must have shape {expected[k].shape}, "
-                                 f"got {np.shape(state[k])}.")
+        shapes = self._layout.shapes
+        saved, derived = _state_names(self._transform, self._state, len(shapes))
+        self._check_names(state, saved, derived, where)
+        for k in derived & set(state):
+            _entry(state, k, shapes[_variable_index(k)], where)
+        slots, scalars = [], []
         for prefix, key, st, value in self._state_items():
             if isinstance(value, list):
                 for i, v in enumerate(self._layout.variable_views(value)):
-                    v[...] = state[f"{prefix}/{key}/{i}"]
+                    slots.append((v, _entry(state, f"{prefix}/{key}/{i}", v.shape, where)))
             else:
-                st[key] = type(value)(np.asarray(state[f"{prefix}/{key}"]).item())
-        self.iterations = int(np.asarray(state["iterations"]))
+                scalars.append((st, key, type(value)(_entry(state, f"{prefix}/{key}", (), where).item())))
+        for v, a in slots:
+            v[...] = a
+        for st, key, value in scalars:
+            st[key] = value
+        self.iterations = int(it)  # sets the counts too
         self._lr_step = None
+
+    @staticmethod
+    def _check_names(state, saved, derived, where):
+        if not saved <= set(state) <= saved | derived:
+            raise ValueError(f"{where}: `state` names do not match this optimizer: missing "
+                             f"{sorted(saved - set(state))}, unexpected {sorted(set(state) - saved - derived)}.")
+
+    def _check_pending(self, state, where):
+        """What can be checked before the build: the names (for as many variables as the slots
+        number) and that every entry of a variable has one shape."""
+        shapes = {}  # variable index -> {entry name: shape}
+        for k in state:
+            i = _variable_index(k)
+            if i is not None:
+                shapes.setdefault(i, {})[k] = _entry(state, k, None, where).shape
+            elif k != "iterations":
+                _entry(state, k, (), where)
+        for i, entries in shapes.items():
+            if len(set(entries.values())) > 1:
+                raise ValueError(f"{where}: the `state` entries of variable {i} must have one shape "
+                                 f"(its variable's), got {entries}.")
+        n = max(shapes, default=-1) + 1
+        dummies = [np.zeros(1) for _ in range(max(n, 1))]  # the names do not depend on the shapes
+        transform = self._build_transform(dummies)
+        init = transform.init(T.ParamList(dummies))
+        saved, derived = _state_names(transform, init, n)
+        if n == 0 and _state_names(transform, init, 1)[0] != saved:
+            raise ValueError(f"{where}: `state` holds no slots but this optimizer keeps some.")
+        self._check_names(state, saved, derived, where)
 
     def _hyper_config(self) -> dict:
         """The algorithm's own arguments (subclasses)."""
