@@ -672,7 +672,7 @@ class Optimizer:
             if set(state) != {"iterations"}:  # else: get_state() of an unbuilt optimizer
                 self._check_pending(state, where)
                 self._pending_state = dict(state)
-            self._iterations = int(it)
+            self.iterations = int(it)  # a pending state keeps the newer step
             return
         shapes = self._layout.shapes
         saved, derived = _state_names(self._transform, self._state, len(shapes))
