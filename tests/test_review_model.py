@@ -330,3 +330,25 @@ def test_evaluate_and_predict_draw_keras_progress_bars(capsys):
     m.evaluate(x, y, verbose=0)
     m.predict(x, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_changing_the_trainable_set_asks_for_a_new_optimizer_before_any_step():
+    dg.utils.set_random_seed(0)
+    m = Sequential([Input((3,)), Dense(4, activation="relu"), Dense(2, activation="softmax")])
+    opt = dg.optimizers.Adam()
+    m.compile(optimizer=opt, loss="categorical_crossentropy")
+    x = np.random.RandomState(0).rand(6, 3).astype("float32")
+    y = np.eye(2, dtype="float32")[[0, 1, 0, 1, 1, 0]]
+    m.fit(x, y, verbose=0)
+    m.layers[0].trainable = False
+    m.compile(optimizer=opt, loss="categorical_crossentropy")  # the same instance
+    before, state = m.get_weights(), opt.get_state()
+    with pytest.raises(ValueError, match="new optimizer"):
+        m.fit(x, y, verbose=0)
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert opt.iterations == 1 and all(np.array_equal(v, opt.get_state()[k]) for k, v in state.items())
+    m.compile(optimizer=dg.optimizers.Adam(), loss="categorical_crossentropy")
+    m.fit(x, y, verbose=0)  # a new optimizer steps the head only
+    np.testing.assert_array_equal(before[0], m.get_weights()[0])
+    assert not np.array_equal(before[2], m.get_weights()[2])

@@ -224,8 +224,6 @@ def test_build_validates_its_variables_before_building():
     np.testing.assert_allclose(w, 0.9)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Sequential to call optimizer.build(trainable weights) "
-                   "before its first step (the lead's change in models/)")
 def test_exclude_from_weight_decay_by_name_inside_fit():
     # Keras: opt.exclude_from_weight_decay(var_names=["bias"]) spares every variable whose name
     # contains "bias". The targets equal the model's output, so every gradient is 0 and only the

@@ -62,6 +62,7 @@ class Sequential(TrainingMixin, SavingMixin):
         self.stop_training = False
         self.history = None
         self._packed_weights = None
+        self._optimizer_variables = None  # (optimizer, ids of the weights it was built for)
         self.grads_and_vars = []
         for layer in layers or []:
             self.add(layer)
@@ -194,6 +195,7 @@ class Sequential(TrainingMixin, SavingMixin):
         lists the (grad, value) view pairs in Keras order for the optimizer.
         """
         ws = self.trainable_weights
+        self._build_optimizer(ws)
         if self._packed_weights is not None and [id(w) for w in ws] == self._packed_weights:
             return
         dtypes = {w.value.dtype for w in ws}
@@ -213,6 +215,25 @@ class Sequential(TrainingMixin, SavingMixin):
         self.grads_and_vars = [(w.grad, w.value) for w in ws]
         self._regularized = [w for w in ws if w.regularizer is not None]
         self._packed_weights = [id(w) for w in ws]
+
+    def _build_optimizer(self, ws):
+        """Build the optimizer for the trainable weights (Keras: their names and identities drive
+        ``exclude_from_weight_decay``; nothing happens once it is built).
+
+        deepgrad's optimizers keep their state for one fixed set of variables, so a set changed
+        by freezing or unfreezing layers needs a new optimizer: refused here, before any step.
+        """
+        if self.optimizer is None or not ws:
+            return
+        ids = [id(w) for w in ws]
+        built_for = self._optimizer_variables
+        if built_for is not None and built_for[0] is self.optimizer and built_for[1] != ids:
+            raise ValueError(
+                f"The model's trainable weights changed since its optimizer was built ({len(built_for[1])} "
+                f"variables then, {len(ids)} now): compile the model with a new optimizer instance "
+                f"(an optimizer keeps its state for the variables it was built for).")
+        self.optimizer.build(ws)
+        self._optimizer_variables = (self.optimizer, ids)
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, **kwargs):
