@@ -57,7 +57,8 @@ class EarlyStopping(Callback):
     weights) are recorded and, if ``baseline`` is None or beaten, ``wait = 0``; otherwise
     training stops once ``wait >= patience`` and ``epoch > 0``. A constant loss stops after
     2 epochs with patience 0 and after 3 with patience 2. ``stopped_epoch`` and
-    ``best_epoch`` (0-based) are kept. A NaN value counts as the worst possible value.
+    ``best_epoch`` (0-based) are kept. ``best`` starts at +Inf (mode min) or -Inf (max), and a
+    NaN value counts as the worst possible value, so neither is ever an improvement.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
@@ -82,8 +83,6 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
 
     def _is_improvement(self, value, reference):
-        if reference is None:
-            return True
         if self._direction == "min":
             return value + self.min_delta < reference
         return value - self.min_delta > reference
@@ -91,7 +90,8 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs=None):
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = None
+        # as Keras: the best starts at the worst value, so an Inf or NaN first epoch is no improvement
+        self.best = math.inf if self._direction == "min" else -math.inf
         self.best_weights = None
         self.best_epoch = 0
 

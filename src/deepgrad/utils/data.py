@@ -53,18 +53,19 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
             raise ValueError(
                 f"{_WHERE}: `y` must hold integer class labels, got non-integer value {arr[bad].flat[0].item()!r}."
             )
+    if arr.size and arr.min() < 0:  # range checks on the given values, before any int64 cast wraps
+        raise ValueError(f"{_WHERE}: `y` labels must be >= 0, got {arr.min().item()!r}.")
+    if arr.size and num_classes is not None and arr.max() >= num_classes:
+        raise ValueError(
+            f"{_WHERE}: `y` labels must be < num_classes={num_classes}, got {arr.max().item()!r} "
+            f"(num_classes must be at least max(y) + 1 = {int(arr.max().item()) + 1}).")
+    if arr.size and arr.max() >= np.iinfo(np.int64).max:
+        raise ValueError(f"{_WHERE}: `y` labels must be class indices, got {arr.max().item()!r}.")
     labels = arr.astype(np.int64).reshape(-1)
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"{_WHERE}: `y` labels must be >= 0, got {int(labels.min())}.")
     if num_classes is None:
         if labels.size == 0:
             raise ValueError(f"{_WHERE}: `y` is empty; pass `num_classes` to encode an empty array.")
         num_classes = int(labels.max()) + 1
-    elif labels.size and labels.max() >= num_classes:
-        raise ValueError(
-            f"{_WHERE}: `y` labels must be < num_classes={num_classes}, got {int(labels.max())} "
-            f"(num_classes must be at least max(y) + 1 = {int(labels.max()) + 1})."
-        )
     shape = arr.shape[:-1] if arr.ndim > 1 and arr.shape[-1] == 1 else arr.shape
     out = np.zeros((labels.size, num_classes), dtype=out_dtype)
     out[np.arange(labels.size), labels] = 1

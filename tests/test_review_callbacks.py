@@ -1,0 +1,78 @@
+"""Callbacks and to_categorical: Keras 3 behaviours a review found missing (each test failed before its fix)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.callbacks import Callback, EarlyStopping
+from deepgrad.layers import Dense, Input
+from deepgrad.models import Sequential
+
+
+class _FakeModel:
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        pass
+
+
+def _epochs_run(values, **kwargs):
+    """Feed EarlyStopping one monitored value per epoch; the number of epochs until it stops."""
+    es = EarlyStopping(monitor="loss", **kwargs)
+    es.set_model(_FakeModel())
+    es.on_train_begin()
+    for epoch, v in enumerate(values):
+        es.on_epoch_end(epoch, {"loss": v})
+        if es.model.stop_training:
+            return epoch + 1
+    return len(values)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_early_stopping_does_not_count_a_non_finite_first_epoch_as_an_improvement(bad):
+    # Keras 3 starts best at +inf: epoch 0 is no improvement (wait 1), epoch 1 neither (wait 2),
+    # so patience 2 stops after 2 epochs
+    assert _epochs_run([bad] * 5, patience=2) == 2
+    # a finite first value is still the first best: wait 0, 1, 2 -> stops after 3
+    assert _epochs_run([1.0] * 5, patience=2) == 3
+
+
+def test_early_stopping_mode_max_starts_at_minus_infinity():
+    es = EarlyStopping(monitor="val_accuracy")
+    es.set_model(_FakeModel())
+    es.on_train_begin()
+    assert es.best == -math.inf
+
+
+def test_keras_2_batch_hooks_are_called_through_the_keras_3_names():
+    calls = {"begin": 0, "end": 0}
+
+    class Old(Callback):
+        def on_batch_begin(self, batch, logs=None):
+            calls["begin"] += 1
+
+        def on_batch_end(self, batch, logs=None):
+            calls["end"] += 1
+            assert "loss" in logs
+
+    m = Sequential([Input((3,)), Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    x = np.random.RandomState(0).rand(8, 3).astype("float32")
+    m.fit(x, x[:, :1], batch_size=2, epochs=2, verbose=0, callbacks=[Old()])
+    assert calls == {"begin": 8, "end": 8}  # 2 epochs x 4 batches
+
+
+@pytest.mark.parametrize("y", [[1e20], np.array([2**63 + 5], dtype=np.uint64)])
+def test_to_categorical_reports_a_too_large_label_as_too_large(y):
+    with pytest.raises(ValueError, match="must be < num_classes=3"):
+        dg.utils.to_categorical(y, 3)
+
+
+def test_to_categorical_reports_a_huge_label_without_num_classes():
+    with pytest.raises(ValueError, match="class indices"):
+        dg.utils.to_categorical([1e20])
