@@ -103,7 +103,9 @@ class Trajectory:
 
     @property
     def final_loss(self) -> float:
-        return float(self.losses[-1])
+        """Loss at the last recorded point; NaN when the path is empty (the start itself was
+        non-finite, so no point was recorded)."""
+        return float(self.losses[-1]) if len(self.losses) else float("nan")
 
     def summary(self) -> str:
         if self.diverged:
