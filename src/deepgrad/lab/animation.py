@@ -1,15 +1,19 @@
 """An animated GIF of optimizer paths growing step by step on the contour map.
 
 Uses matplotlib's ``FuncAnimation`` with the Pillow writer (``pip install pillow``). Long
-runs are subsampled to at most ``max_frames`` frames so the file stays small.
+runs are subsampled to at most ``max_frames`` frames so the file stays small. The GIF is
+rendered into a scratch folder and then written atomically over ``out``
+(:func:`deepgrad.io.atomic_write`), so an existing GIF is replaced whole or not at all.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..io import atomic_write
 from . import plots as _plots
 from . import problems as _problems
 
@@ -43,8 +47,15 @@ def save_gif(problem, trajectories, out, fps: int = 12, max_frames: int = 60,
         counter.set_text(f"step {n - 1}")
         return [*path_lines, counter]
 
-    anim = FuncAnimation(fig, draw, frames=frames, blit=False)
-    fig.tight_layout()
-    anim.save(str(out), writer=PillowWriter(fps=fps), dpi=70)
-    plt.close(fig)
+    try:
+        anim = FuncAnimation(fig, draw, frames=frames, blit=False)
+        fig.tight_layout()
+        # Pillow's GIF writer wants a file name: render into a scratch folder, then copy the
+        # finished bytes over ``out`` atomically (temporary file, fsync, rename).
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = Path(scratch) / out.name
+            anim.save(str(tmp), writer=PillowWriter(fps=fps), dpi=70)
+            atomic_write(out, tmp.read_bytes())
+    finally:
+        plt.close(fig)
     return str(out)

@@ -21,14 +21,16 @@ same weights and see the same batches.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import os
 import time
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ..io import atomic_write
 
 __all__ = ["NOTES_RUNS", "run_keys", "build_optimizer", "build_model", "load_arrays",
            "train_one", "compare", "results_table", "save_curves"]
@@ -173,24 +175,23 @@ def _from_json(obj):
 
 
 def write_result(result: dict, out: Path) -> None:
-    """``histories/<key>.json`` (everything) and ``.csv`` (one row per epoch), written via a
-    temporary file and a rename so a half-written file never looks finished."""
+    """``histories/<key>.json`` (everything) and ``.csv`` (one row per epoch), each written
+    atomically (:func:`deepgrad.io.atomic_write`: temporary file, fsync, rename). Both texts
+    are built before either file is touched, and the JSON, which ``resume`` reads as "this
+    run finished", is written last."""
     d = Path(out) / "histories"
     d.mkdir(parents=True, exist_ok=True)
-    tmp = d / f".{result['key']}.json.tmp"
-    tmp.write_text(json.dumps(_json_safe(result), indent=1))
+    text = json.dumps(_json_safe(result), indent=1)
     keys = sorted(result["history"])
-    tmp_csv = d / f".{result['key']}.csv.tmp"
-    with open(tmp_csv, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["epoch", *keys, "seconds"])
-        n = len(result["seconds_per_epoch"])
-        for i in range(n):
-            w.writerow([result["epoch"][i] if i < len(result["epoch"]) else i,
-                        *[result["history"][k][i] if i < len(result["history"][k]) else ""
-                          for k in keys], f"{result['seconds_per_epoch'][i]:.3f}"])
-    os.replace(tmp_csv, d / f"{result['key']}.csv")
-    os.replace(tmp, d / f"{result['key']}.json")
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["epoch", *keys, "seconds"])
+    for i, sec in enumerate(result["seconds_per_epoch"]):
+        w.writerow([result["epoch"][i] if i < len(result["epoch"]) else i,
+                    *[result["history"][k][i] if i < len(result["history"][k]) else ""
+                      for k in keys], f"{sec:.3f}"])
+    atomic_write(d / f"{result['key']}.csv", buf.getvalue().encode())
+    atomic_write(d / f"{result['key']}.json", text.encode())
 
 
 def _finished(out: Path, task: dict):
@@ -315,10 +316,10 @@ def compare(out, keys=None, epochs: int = 2, full: bool = False, jobs: int = 1,
 
     run_tasks(train_one, todo, jobs=jobs, scheduler=scheduler, on_result=finished)
     results = [done[k] for k in keys]
-    (out / "results.md").write_text(
+    atomic_write(out / "results.md", (
         f"Fashion-MNIST ({'full' if full else 'embedded subset'}: {len(x)} train / {len(xv)} "
-        f"validation images), {epochs} epoch(s), batch 128, seed {seed}\n\n"
-        + results_table(results) + "\n")
+        f"validation images), {epochs} epoch(s), batch {batch_size}, seed {seed}\n\n"
+        + results_table(results) + "\n").encode())
     save_curves(results, out)
     progress(f"wrote {out / 'results.md'}, {out / 'curves.png'} and {out / 'histories'}/")
     return results

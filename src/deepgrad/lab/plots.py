@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io import atomic_open
 from . import problems as _problems
 
 __all__ = ["OKABE_ITO", "style_for", "plot_range", "contour", "surface3d", "loss_curves",
@@ -191,7 +192,10 @@ def loss_curves(trajectories, ax=None, title=None, problem=None):
 
 
 def save_figure(fig, out) -> list[str]:
-    """Write ``fig`` as PNG and SVG (same stem); returns the two paths. Closes the figure."""
+    """Write ``fig`` as PNG and SVG (same stem); returns the two paths. Closes the figure.
+
+    Each file is written atomically (:func:`deepgrad.io.atomic_open`: temporary file in the
+    same folder, fsync, rename), so an existing picture is replaced whole or not at all."""
     plt = _plt()
     out = Path(out)
     if out.suffix.lower() not in (".png", ".svg"):
@@ -201,10 +205,13 @@ def save_figure(fig, out) -> list[str]:
     if not os.access(out.parent, os.W_OK):
         raise PermissionError(f"cannot write to the folder {str(out.parent)!r}")
     paths = [str(out.with_suffix(".png")), str(out.with_suffix(".svg"))]
-    fig.tight_layout()
-    fig.savefig(paths[0], dpi=110)
-    fig.savefig(paths[1])
-    plt.close(fig)
+    try:
+        fig.tight_layout()
+        for path, fmt, dpi in ((paths[0], "png", 110), (paths[1], "svg", None)):
+            with atomic_open(path) as f:
+                fig.savefig(f, format=fmt, dpi=dpi)
+    finally:
+        plt.close(fig)
     return paths
 
 
