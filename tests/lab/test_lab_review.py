@@ -98,3 +98,33 @@ def test_gif_is_written_atomically(tmp_path, monkeypatch, bowl_paths):
     animation.save_gif("bowl", bowl_paths, tmp_path / "a.gif", max_frames=3)
     assert (tmp_path / "a.gif").read_bytes()[:6] in (b"GIF89a", b"GIF87a")
     assert os.listdir(tmp_path) == ["a.gif"]
+
+
+# --- 2. the plotting window always holds the start and the minimum -------------------------
+
+def _inside(window, pts):
+    (x0, x1), (y0, y1) = window
+    pts = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+    return bool(np.all((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)))
+
+
+def test_window_holds_a_far_start_and_the_minimum():
+    # bowl bounds are [-3, 3]^2: a start 100 away used to be clipped by the 10x growth cap,
+    # leaving 0 of the 6 path points in the picture
+    prob = problems.get("bowl")
+    t = runs.run(prob, "sgd", 5, start=(-100.0, 0.0), learning_rate=0.01)
+    window = plots.plot_range(prob, [t])
+    assert _inside(window, t.points)
+    assert _inside(window, prob.minima)
+
+
+def test_window_growth_from_a_path_flying_away_is_still_capped():
+    prob = problems.get("bowl")
+    t = runs.run(prob, "sgd", 40, learning_rate=0.9)   # GD diverges for lr > 2/3 (eigenvalue 3)
+    assert np.abs(t.points).max() > 1e6
+    (x0, x1), (y0, y1) = plots.plot_range(prob, [t])
+    # base window [-3, 3]^2 (start (2.5, -1) and minimum (0, 0) inside), size 6: at most
+    # 10 * 6 of growth per side, then a 5% margin of the grown window (at most 126 wide)
+    assert -3 - 60 - 0.05 * 126 <= x0 and x1 <= 3 + 60 + 0.05 * 126
+    assert -3 - 60 - 0.05 * 126 <= y0 and y1 <= 3 + 60 + 0.05 * 126
+    assert _inside(((x0, x1), (y0, y1)), [t.points[0], (0.0, 0.0)])

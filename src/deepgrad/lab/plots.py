@@ -50,24 +50,31 @@ def style_for(label: str, i: int) -> dict:
 
 
 def plot_range(problem, trajectories=(), margin=0.05, max_growth=10.0):
-    """The plotting window: the problem's bounds, extended to contain every path point
-    (and the start) with a margin; extension is capped at ``max_growth`` times the bounds'
-    size so that a path flying away does not squash the picture."""
+    """The plotting window ``((x_lo, x_hi), (y_lo, y_hi))``.
+
+    The base window is the problem's bounds, widened to contain the start of every path (the
+    problem's start when there is none) and the problem's minima: these are always inside.
+    It then grows to contain every finite path point, but by at most ``max_growth`` times the
+    base window's size on each side, so that a path flying away does not squash the picture.
+    A side that grew beyond the bounds gets a margin of ``margin`` times the window's size.
+    """
     (x0, x1), (y0, y1) = problem.bounds
-    pts = [np.asarray(problem.start, dtype=np.float64).reshape(1, 2)]
-    pts += [t.points for t in trajectories if len(t.points)]
-    allp = np.concatenate(pts)
-    allp = allp[np.all(np.isfinite(allp), axis=1)]
-    w, h = x1 - x0, y1 - y0
-    lo = np.maximum(allp.min(axis=0), [x0 - max_growth * w, y0 - max_growth * h])
-    hi = np.minimum(allp.max(axis=0), [x1 + max_growth * w, y1 + max_growth * h])
-    nx0, nx1 = min(x0, lo[0]), max(x1, hi[0])
-    ny0, ny1 = min(y0, lo[1]), max(y1, hi[1])
-    if (nx0, nx1, ny0, ny1) != (x0, x1, y0, y1):
-        mx, my = margin * (nx1 - nx0), margin * (ny1 - ny0)
-        nx0, nx1 = (nx0 - mx if nx0 < x0 else nx0), (nx1 + mx if nx1 > x1 else nx1)
-        ny0, ny1 = (ny0 - my if ny0 < y0 else ny0), (ny1 + my if ny1 > y1 else ny1)
-    return (float(nx0), float(nx1)), (float(ny0), float(ny1))
+    starts = [t.points[0] for t in trajectories if len(t.points)] or [problem.start]
+    anchors = np.concatenate([np.asarray(starts, dtype=np.float64).reshape(-1, 2),
+                              np.asarray(problem.minima, dtype=np.float64).reshape(-1, 2)])
+    anchors = anchors[np.all(np.isfinite(anchors), axis=1)]
+    lo = np.minimum([x0, y0], anchors.min(axis=0, initial=np.inf))
+    hi = np.maximum([x1, y1], anchors.max(axis=0, initial=-np.inf))
+    size = hi - lo
+    pts = np.concatenate([np.empty((0, 2))] + [t.points for t in trajectories])
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if len(pts):
+        lo = np.minimum(lo, np.maximum(pts.min(axis=0), lo - max_growth * size))
+        hi = np.maximum(hi, np.minimum(pts.max(axis=0), hi + max_growth * size))
+    pad = margin * (hi - lo)
+    lo = np.where(lo < [x0, y0], lo - pad, lo)
+    hi = np.where(hi > [x1, y1], hi + pad, hi)
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def _grid(problem, xr, yr, n=200):
