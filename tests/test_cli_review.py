@@ -3,7 +3,13 @@
 reported with the library's whole message, and an empty lab path has a NaN final loss."""
 
 import math
+import socket
+import subprocess
+import sys
 
+import pytest
+
+from deepgrad import cli
 from deepgrad.lab import runs
 
 
@@ -12,3 +18,82 @@ def test_final_loss_of_an_empty_path_is_nan():
     traj = runs.run("bowl", "sgd", steps=3, start=(float("nan"), 1.0))
     assert traj.diverged and len(traj.losses) == 0
     assert math.isnan(traj.final_loss)  # was IndexError
+
+
+def _closed_port() -> int:
+    """A local port nobody listens on: bound by the OS, then released."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_TINY = ["--epochs", "1", "--train-samples", "10"]
+_CMP = ["compare", "--out", "c", "--optimizers", "sgd", "--val-samples", "10"] + _TINY
+_LAB = ["lab", "--optimizers", "sgd", "--steps", "2", "--out", "lab.png"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--train-samples", "0", "--epochs", "1"], "--train-samples must be >= 1, got 0"),
+    (["train", "--train-samples", "-1", "--epochs", "1"], "--train-samples must be >= 1, got -1"),
+    (["train", "--seed", "-1"] + _TINY, "--seed must be >= 0, got -1"),
+    (_CMP + ["--val-samples", "0"], "--val-samples must be >= 1, got 0"),
+    (_CMP + ["--train-samples", "0"], "--train-samples must be >= 1, got 0"),
+    (_CMP + ["--seed", "-1"], "--seed must be >= 0, got -1"),
+    (_CMP + ["--optimizers", "sgd,SGD"], "names the run sgd more than once"),
+    (_CMP + ["--scheduler", "bogus"], "--scheduler must be a Dask scheduler address"),
+    (_CMP + ["--scheduler", "ftp://host:8786"], "--scheduler must be a Dask scheduler address"),
+    (_CMP + ["--scheduler", "tcp://host:99999"], "--scheduler must be a Dask scheduler address"),
+    (_LAB + ["--sweep-lr", "--jobs", "0"], "--jobs must be >= 1, got 0"),
+    (_LAB + ["--start", "nan,1"], "--start must be two finite numbers"),
+    (_LAB + ["--start", "1,inf"], "--start must be two finite numbers"),
+    # (1e200)^2 overflows: rosenbrock's loss 100 (y - x^2)^2 + (1 - x)^2 is inf there
+    (_LAB + ["--problem", "rosenbrock", "--start", "1e200,1"], "loss or its gradient is not finite"),
+    (_LAB + ["--tol", "nan"], "--tol must be a finite number > 0, got nan"),
+    (_LAB + ["--tol", "-1"], "--tol must be a finite number > 0, got -1"),
+    (_LAB + ["--tol", "0"], "--tol must be a finite number > 0, got 0"),
+    (_LAB + ["--tol", "inf"], "--tol must be a finite number > 0, got inf"),
+])
+def test_bad_value_refused_in_one_line_before_any_output(argv, message, tmp_path, monkeypatch,
+                                                        capsys):
+    monkeypatch.chdir(tmp_path)  # relative --out paths: anything written would land here
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("deepgrad: error: ") and err.count("\n") == 1, err
+    assert message in err, err
+    assert "Traceback" not in err and captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_scheduler_refused_before_the_folder_is_made(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "c"
+    addr = f"tcp://127.0.0.1:{_closed_port()}"
+    assert cli.main(_CMP[:2] + [str(out)] + _CMP[3:] + ["--scheduler", addr]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"deepgrad: error: --scheduler: cannot reach a scheduler at '{addr}'")
+    assert err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("form", ["tcp://127.0.0.1:{}", "127.0.0.1:{}", "localhost:{}"])
+def test_scheduler_address_forms_that_reach_a_listener_pass(form):
+    pytest.importorskip("distributed")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        cli._check_scheduler(form.format(server.getsockname()[1]))  # no UsageError
+
+
+def test_positive_tol_still_accepted(tmp_path, capsys):
+    assert cli.main(["lab", "--problem", "bowl", "--optimizers", "sgd", "--steps", "2",
+                     "--tol", "0.5", "--out", str(tmp_path / "b.png")]) == 0
+    assert (tmp_path / "b.png").exists()
+
+
+def test_console_command_refuses_negative_train_samples_without_traceback():
+    # before the fix x[:-1] silently trained on 4999 of the subset's 5000 images
+    proc = subprocess.run([sys.executable, "-m", "deepgrad.cli", "train", "--train-samples", "-1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "deepgrad: error: --train-samples must be >= 1, got -1\n"
+    assert proc.stdout == ""

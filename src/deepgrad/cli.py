@@ -3,13 +3,18 @@
     deepgrad lab --problem rosenbrock --optimizers sgd,momentum,adam=0.05 --lr 1e-3 --out r.png
     deepgrad compare --epochs 2 --out runs/compare
 
-Bad input (unknown names, unwritable folders, malformed numbers) prints one line
-``deepgrad: error: ...`` on stderr and exits with status 2; no traceback.
+Bad input (unknown names, unwritable folders, malformed or out-of-range numbers, an
+unreachable ``--scheduler``) prints one line ``deepgrad: error: ...`` on stderr and exits with
+status 2; no traceback. Every value is checked before any file or folder is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import math
+import re
+import socket
 import sys
 from pathlib import Path
 
@@ -139,6 +144,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_min(args, minimum: int, *options: str) -> None:
+    """Refuse an integer option (``--train-samples`` -> ``args.train_samples``) below ``minimum``;
+    options left at None are skipped."""
+    for option in options:
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None and value < minimum:
+            raise UsageError(f"--{option} must be >= {minimum}, got {value}")
+
+
+#: [SCHEME://]HOST:PORT; HOST may be a bracketed IPv6 address
+_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>[0-9]{1,5})/?")
+
+
+def _check_scheduler(addr) -> None:
+    """Refuse a ``--scheduler`` that is not ``[tcp://|tls://]HOST:PORT``, needs a missing
+    dask.distributed, or does not accept a TCP connection (5 s), before anything is written."""
+    if addr is None:
+        return
+    m = _ADDRESS.fullmatch(addr.strip())
+    if m is None or (m["scheme"] or "tcp").lower() not in ("tcp", "tls") \
+            or not 0 < int(m["port"]) < 65536:
+        raise UsageError(f"--scheduler must be a Dask scheduler address [tcp://]HOST:PORT, "
+                         f"e.g. tcp://10.0.0.5:8786, got {addr!r}")
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError('--scheduler needs dask.distributed: pip install "deepgrad[dask]"')
+    try:
+        socket.create_connection((m["host"].strip("[]"), int(m["port"])), timeout=5).close()
+    except OSError as e:
+        raise UsageError(f"--scheduler: cannot reach a scheduler at {addr!r} "
+                         f"({e.strerror or e})") from None
+
+
+def _load_arrays(args, n_val=None):
+    """``compare.load_arrays`` for the CLI: a missing full dataset becomes a UsageError."""
+    from .lab import compare
+    try:
+        return compare.load_arrays(args.full, args.train_samples, n_val)
+    except FileNotFoundError as e:
+        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
+
+
 def _split(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
@@ -185,15 +232,27 @@ def _lab_rates(args) -> dict:
 
 
 def _start(text, problem):
+    """``--start X,Y`` as a tuple (None: the problem's own start). Refused: not two finite
+    numbers, or a point where ``problem``'s loss or gradient is not finite (no step could be
+    taken from it)."""
     if text is None:
         return None
     parts = _split(text)
-    if len(parts) != 2:
-        raise UsageError(f"--start must be two numbers X,Y, got {text!r}")
     try:
-        return (float(parts[0]), float(parts[1]))
+        x, y = (float(v) for v in parts)
     except ValueError:
         raise UsageError(f"--start must be two numbers X,Y, got {text!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UsageError(f"--start must be two finite numbers X,Y, got {text!r}")
+    import numpy as np
+    point = np.array([x, y], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        loss, grad = problem.value(point), problem.grad(point)
+    if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+        raise UsageError(f"--start {text}: the {problem.name} loss or its gradient is not "
+                         f"finite there (loss {float(loss):g}); choose a start nearer the "
+                         f"minimum")
+    return (x, y)
 
 
 def _cmd_lab(args, out=print) -> int:
@@ -205,8 +264,10 @@ def _cmd_lab(args, out=print) -> int:
         raise UsageError(str(e)) from None
     rates = _lab_rates(args)
     start = _start(args.start, problem)
-    if args.steps < 0:
-        raise UsageError(f"--steps must be >= 0, got {args.steps}")
+    _check_min(args, 0, "steps")
+    _check_min(args, 1, "jobs")
+    if args.tol is not None and not (math.isfinite(args.tol) and args.tol > 0):
+        raise UsageError(f"--tol must be a finite number > 0, got {args.tol:g}")
     if args.batch_size is not None:
         if not isinstance(problem, problems.DataProblem):
             raise UsageError(f"--batch-size needs a data problem (sigmoid, sparse, linreg), "
@@ -252,12 +313,9 @@ def _cmd_train(args, out=print) -> int:
     key = args.optimizer.lower()
     if key not in compare.NOTES_RUNS:
         raise UsageError(f"unknown optimizer run {key!r}; valid runs: {', '.join(compare.NOTES_RUNS)}")
-    if args.epochs < 1:
-        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
-    try:
-        x, y, x_test, y_test = compare.load_arrays(args.full, args.train_samples)
-    except FileNotFoundError as e:
-        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
+    _check_min(args, 1, "epochs", "train-samples")
+    _check_min(args, 0, "seed")
+    x, y, x_test, y_test = _load_arrays(args)
     set_random_seed(args.seed)
     model = compare.build_model()
     model.summary(print_fn=out)
@@ -276,17 +334,18 @@ def _cmd_compare(args, out=print) -> int:
     if bad or not keys:
         raise UsageError(f"unknown optimizer run {(bad or [''])[0]!r}; valid runs: "
                          f"{', '.join(compare.NOTES_RUNS)}")
-    for name in ("epochs", "jobs"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise UsageError(f"--optimizers names the run {', '.join(twice)} more than once; "
+                         f"give each run once")
+    _check_min(args, 1, "epochs", "jobs", "train-samples", "val-samples")
+    _check_min(args, 0, "seed")
+    _check_scheduler(args.scheduler)
+    _load_arrays(args, args.val_samples)
     try:
         compare.check_writable(args.out)
     except PermissionError as e:
         raise UsageError(str(e)) from None
-    try:
-        compare.load_arrays(args.full, args.train_samples, args.val_samples)
-    except FileNotFoundError as e:
-        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
     compare.compare(args.out, keys, epochs=args.epochs, full=args.full, jobs=args.jobs,
                     scheduler=args.scheduler, resume=args.resume, seed=args.seed,
                     n_train=args.train_samples, n_val=args.val_samples, progress=out)
