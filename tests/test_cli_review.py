@@ -97,3 +97,33 @@ def test_console_command_refuses_negative_train_samples_without_traceback():
     assert proc.returncode == 2
     assert proc.stderr == "deepgrad: error: --train-samples must be >= 1, got -1\n"
     assert proc.stdout == ""
+
+
+@pytest.fixture
+def no_full_dataset(tmp_path, monkeypatch):
+    """A machine without the full Fashion-MNIST: no $DEEPGRAD_DATA, an empty home, no system dir."""
+    from deepgrad.datasets import fashion_mnist
+    from deepgrad.lab import compare
+    monkeypatch.delenv("DEEPGRAD_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIRS", (str(tmp_path / "nosys"),))
+    compare.load_arrays.cache_clear()  # a full set loaded by an earlier test must not be reused
+    yield
+    compare.load_arrays.cache_clear()
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_full_without_dataset_prints_the_whole_loader_message(command, no_full_dataset, tmp_path,
+                                                             capsys):
+    out = tmp_path / "c"
+    argv = ["train", "--full", "--epochs", "1"] if command == "train" else \
+        ["compare", "--full", "--out", str(out), "--optimizers", "sgd", "--epochs", "1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("deepgrad: error: fashion-mnist: the dataset's IDX files were not found")
+    # the lines the first-line cut dropped: every place searched with the reason, and the hints
+    assert "$DEEPGRAD_DATA  (not set)" in err
+    assert f"{tmp_path / 'nosys'}  (no such directory)" in err
+    assert "deepgrad never downloads data" in err and "apt-get install dataset-fashion-mnist" in err
+    assert err.rstrip().endswith("leave out --full to use the embedded subset")
+    assert "Traceback" not in err and not out.exists()

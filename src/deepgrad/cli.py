@@ -5,7 +5,9 @@
 
 Bad input (unknown names, unwritable folders, malformed or out-of-range numbers, an
 unreachable ``--scheduler``) prints one line ``deepgrad: error: ...`` on stderr and exits with
-status 2; no traceback. Every value is checked before any file or folder is written.
+status 2; no traceback. Every value is checked before any file or folder is written. A missing
+full dataset (``--full``) is refused with the same prefix and status but the loader's whole,
+several-line message (where it looked and why, how to get the files).
 """
 
 from __future__ import annotations
@@ -178,12 +180,15 @@ def _check_scheduler(addr) -> None:
 
 
 def _load_arrays(args, n_val=None):
-    """``compare.load_arrays`` for the CLI: a missing full dataset becomes a UsageError."""
+    """``compare.load_arrays`` for the CLI: a missing full dataset becomes a UsageError that
+    keeps the loader's whole message (where it looked and why, how to get the files)."""
     from .lab import compare
+    from .datasets.mnist import DatasetNotFoundError
     try:
         return compare.load_arrays(args.full, args.train_samples, n_val)
-    except FileNotFoundError as e:
-        raise UsageError(str(e).splitlines()[0] + " (run without --full to use the embedded subset)") from None
+    except DatasetNotFoundError as e:
+        raise UsageError(f"{e}\n  - with this command: leave out --full to use the embedded "
+                         f"subset") from None
 
 
 def _split(text: str) -> list[str]:
