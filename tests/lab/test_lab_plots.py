@@ -49,7 +49,7 @@ def test_axes_labels_and_titles(paths):
 
 
 def test_palette_is_okabe_ito():
-    colours = {plots.style_for(n, i)["color"] for i, n in enumerate(
+    colours = {st["color"] for st in plots.styles_for(
         ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])}
     assert colours <= set(plots.OKABE_ITO.values()) and len(colours) == 6
 

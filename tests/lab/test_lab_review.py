@@ -128,3 +128,37 @@ def test_window_growth_from_a_path_flying_away_is_still_capped():
     assert -3 - 60 - 0.05 * 126 <= x0 and x1 <= 3 + 60 + 0.05 * 126
     assert -3 - 60 - 0.05 * 126 <= y0 and y1 <= 3 + 60 + 0.05 * 126
     assert _inside(((x0, x1), (y0, y1)), [t.points[0], (0.0, 0.0)])
+
+
+# --- 3. colours within one figure are distinct ------------------------------------------------
+
+@pytest.mark.parametrize("labels", [
+    ["nadam", "sgd"],                   # nadam used to take the palette's first, GD's black
+    ["momentum", "adamax"],             # adamax used to take the second, momentum's vermillion
+    ["sgd", "momentum", "nesterov", "adadelta"],
+    ["adamw", "adam", "nadam", "sgd lr=0.1", "sgd lr=0.5"],   # a preset twice
+    list(compare.NOTES_RUNS),           # the eight runs of `deepgrad compare`
+])
+def test_colours_in_one_figure_are_distinct(labels):
+    colours = [st["color"] for st in plots.styles_for(labels)]
+    assert len(set(colours)) == len(labels)
+    assert set(colours) <= set(plots.OKABE_ITO.values())
+
+
+def test_presets_keep_the_notes_colours_next_to_other_optimizers():
+    st = plots.styles_for(["adamax", "nesterov", "sgd", "momentum", "adadelta"])
+    ok = plots.OKABE_ITO
+    assert [s["color"] for s in st[1:4]] == [ok["blue"], ok["black"], ok["vermillion"]]
+    # the others take free colours, sky blue (no preset's) first
+    assert st[0]["color"] == ok["sky_blue"] and st[4]["color"] not in {
+        ok["blue"], ok["black"], ok["vermillion"], ok["sky_blue"]}
+    # every path also has its own line style and marker
+    assert len({str(s["linestyle"]) for s in st}) == 5 and len({s["marker"] for s in st}) == 5
+
+
+def test_figure_lines_use_distinct_colours(bowl_paths):
+    extra = runs.run("bowl", "nadam", 10, learning_rate=0.1)
+    ax = plots.loss_curves([extra, *bowl_paths], problem="bowl")
+    colours = [ln.get_color() for ln in ax.get_lines()]
+    assert len(colours) == 3 and len(set(colours)) == 3
+    plots._plt().close("all")

@@ -233,10 +233,7 @@ def save_curves(results: list[dict], out) -> list[str]:
     from . import plots as _plots
     plt = _plots._plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.5))
-    palette = [_plots.OKABE_ITO[c] for c in _plots._ORDER]
-    for i, r in enumerate(results):
-        st = _plots.style_for(r["key"], i)
-        st["color"] = palette[i % len(palette)]  # eight runs, eight distinct colours
+    for r, st in zip(results, _plots.styles_for([r["key"] for r in results])):
         h = r["history"]
         ep = np.arange(1, len(h.get("val_loss", [])) + 1)
         label = r["key"] + (" (diverged)" if r["diverged"] else "")

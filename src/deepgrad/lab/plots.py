@@ -17,7 +17,7 @@ import numpy as np
 from ..io import atomic_open
 from . import problems as _problems
 
-__all__ = ["OKABE_ITO", "style_for", "plot_range", "contour", "surface3d", "loss_curves",
+__all__ = ["OKABE_ITO", "styles_for", "plot_range", "contour", "surface3d", "loss_curves",
            "save_figure", "save_contour", "save_surface3d", "save_loss_curves"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette
@@ -25,7 +25,9 @@ OKABE_ITO = {
     "black": "#000000", "vermillion": "#D55E00", "blue": "#0072B2", "bluish_green": "#009E73",
     "orange": "#E69F00", "sky_blue": "#56B4E9", "reddish_purple": "#CC79A7", "yellow": "#F0E442",
 }
-_ORDER = ["black", "vermillion", "blue", "bluish_green", "orange", "reddish_purple", "sky_blue",
+#: the order in which paths that are not presets take free colours: sky blue (no preset's)
+#: first, yellow (the minimum's star, faint on white) last
+_ORDER = ["sky_blue", "black", "vermillion", "blue", "bluish_green", "orange", "reddish_purple",
           "yellow"]
 _FIXED = {"sgd": "black", "gd": "black", "momentum": "vermillion", "nesterov": "blue",
           "nag": "blue", "adagrad": "bluish_green", "rmsprop": "orange", "adam": "reddish_purple"}
@@ -41,12 +43,27 @@ def _plt():
     return plt
 
 
-def style_for(label: str, i: int) -> dict:
-    """Colour, line style and marker for the ``i``-th path labelled ``label``."""
-    key = label.split(" ")[0].split("(")[0].lower()
-    colour = OKABE_ITO[_FIXED.get(key, _ORDER[i % len(_ORDER)])]
-    return {"color": colour, "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
-            "marker": _MARKERS[i % len(_MARKERS)]}
+def styles_for(labels) -> list[dict]:
+    """Colour, line style and marker of each path of one figure, given the paths' labels.
+
+    The first path of a preset keeps the preset's colour (GD black, momentum vermillion, NAG
+    blue, AdaGrad bluish green, RMSprop orange, Adam reddish purple); every other path takes
+    the first palette colour that no path of the figure uses or reserves. Colours are distinct
+    for up to eight paths (the palette's size), then they repeat; line style and marker differ
+    from path to path anyway.
+    """
+    keys = [label.split(" ")[0].split("(")[0].lower() for label in labels]
+    names = [None] * len(keys)
+    for i, key in enumerate(keys):
+        if key in _FIXED and _FIXED[key] not in names:
+            names[i] = _FIXED[key]
+    free = [c for c in _ORDER if c not in names]
+    for i, name in enumerate(names):
+        if name is None:
+            free = free or list(_ORDER)
+            names[i] = free.pop(0)
+    return [{"color": OKABE_ITO[name], "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
+             "marker": _MARKERS[i % len(_MARKERS)]} for i, name in enumerate(names)]
 
 
 def plot_range(problem, trajectories=(), margin=0.05, max_growth=10.0):
@@ -114,8 +131,7 @@ def contour(problem, trajectories, ax=None, title=None, n_levels=20):
     ax.contourf(a, b, shade, levels=30, cmap="Greys", alpha=0.18)
     cs = ax.contour(a, b, z, levels=levels, colors="0.55", linewidths=0.5)
     ax.clabel(cs, cs.levels[::4], inline=True, fontsize=7, fmt="%.3g")
-    for i, t in enumerate(trajectories):
-        st = style_for(t.label, i)
+    for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
         pts = t.points
         every = max(1, len(pts) // 25)
         ax.plot(pts[:, 0], pts[:, 1], color=st["color"], linestyle=st["linestyle"],
@@ -154,8 +170,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
     a, b, z = _grid(problem, xr, yr, n=80)
     zplot = np.log10(z - problem.min_value + 1e-3) if problem.log_levels else z
     ax.plot_surface(a, b, zplot, cmap="cividis", alpha=0.55, linewidth=0, antialiased=True)
-    for i, t in enumerate(trajectories):
-        st = style_for(t.label, i)
+    for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
         zl = t.losses
         zl = np.log10(zl - problem.min_value + 1e-3) if problem.log_levels else zl
         ax.plot(t.points[:, 0], t.points[:, 1], zl, color=st["color"],
@@ -176,8 +191,7 @@ def loss_curves(trajectories, ax=None, title=None, problem=None):
     problem = _problems.get(problem) if problem is not None else None
     shift = problem.min_value if problem is not None and problem.min_value is not None else None
     use_log = True
-    for i, t in enumerate(trajectories):
-        st = style_for(t.label, i)
+    for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
         y = t.losses - shift if shift is not None else t.losses
         if np.any(y <= 0):
             use_log = use_log and shift is not None

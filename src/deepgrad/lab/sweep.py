@@ -89,8 +89,7 @@ def plot_sweep(points, problem=None, steps=None, ax=None):
     finite = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss)]
     floor = max(min((f for f in finite if f > 0), default=1e-12), 1e-16)
     top = max(finite, default=1.0) * 10
-    for i, name in enumerate(names):
-        st = _plots.style_for(name, i)
+    for name, st in zip(names, _plots.styles_for(names)):
         pts = sorted((p for p in points if p.optimizer == name), key=lambda p: p.learning_rate)
         ok = [p for p in pts if not p.diverged]
         ax.plot([p.learning_rate for p in ok], [max(p.final_loss, floor) for p in ok],
