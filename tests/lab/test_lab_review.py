@@ -162,3 +162,41 @@ def test_figure_lines_use_distinct_colours(bowl_paths):
     colours = [ln.get_color() for ln in ax.get_lines()]
     assert len(colours) == 3 and len(set(colours)) == 3
     plots._plt().close("all")
+
+
+# --- 4. lab.run checks its arguments before anything changes --------------------------------
+
+def test_run_refuses_an_optimizer_that_is_neither_name_nor_object():
+    with pytest.raises(TypeError, match="`optimizer`.*int 42"):
+        runs.run("bowl", 42, 3)
+
+
+@pytest.mark.parametrize("tol, exc", [(-1, ValueError), (0.0, ValueError),
+                                      (float("nan"), ValueError), (float("inf"), ValueError),
+                                      ("1e-3", TypeError), (True, TypeError)])
+def test_run_checks_tol(tol, exc):
+    with pytest.raises(exc, match="`tol`"):
+        runs.run("bowl", "sgd", 3, tol=tol)
+
+
+def test_run_accepts_a_positive_tol():
+    # bowl minimum 0: GD at lr 0.1 from (2.5, -1) has loss 5.25 at the start, below 10 at once
+    assert runs.run("bowl", "sgd", 3, tol=10, learning_rate=0.1).steps_to_tol == 0
+
+
+def test_run_refuses_an_optimizer_that_has_stepped():
+    opt = optimizers.SGD(learning_rate=0.01, momentum=0.9)
+    first = runs.run("bowl", opt, 5)
+    # the second run would have started with the first run's velocity and step count
+    with pytest.raises(ValueError, match="already made 5 step.*from_config"):
+        runs.run("bowl", opt, 5)
+    assert opt.iterations == 5      # refused before any step
+    # the advice in the message gives the same path as the first run
+    again = runs.run("bowl", type(opt).from_config(opt.get_config()), 5)
+    np.testing.assert_array_equal(again.points, first.points)
+
+
+def test_run_many_refuses_one_optimizer_object_twice():
+    opt = optimizers.Adam(learning_rate=0.1)
+    with pytest.raises(ValueError, match="already made"):
+        runs.run_many("bowl", {"a": opt, "b": opt}, 4)

@@ -136,6 +136,22 @@ def _finite(*arrays) -> bool:
     return all(bool(np.all(np.isfinite(a))) for a in arrays)
 
 
+def _check_optimizer(optimizer) -> None:
+    """``optimizer`` must be a preset name or an optimizer object that has not stepped yet."""
+    if isinstance(optimizer, str):
+        return
+    if not callable(getattr(optimizer, "apply_gradients", None)):
+        raise TypeError(f"lab.run: `optimizer` must be a preset name or an optimizer object "
+                        f"with apply_gradients, got {type(optimizer).__name__} {optimizer!r}.")
+    done = getattr(optimizer, "iterations", 0)
+    if done:
+        name = type(optimizer).__name__
+        raise ValueError(
+            f"lab.run: `optimizer` ({name}) has already made {int(done)} step(s); its state "
+            f"(step count, momentum or moment estimates) would carry into this run. Pass a "
+            f"fresh optimizer, e.g. type(opt).from_config(opt.get_config()).")
+
+
 def run(problem, optimizer, steps: int, start=None, batch_size: int | None = None,
         tol: float | None = None, label: str | None = None, learning_rate: float = 0.01,
         shuffle: bool = False, seed: int = 0) -> Trajectory:
@@ -143,28 +159,33 @@ def run(problem, optimizer, steps: int, start=None, batch_size: int | None = Non
 
     Args:
         problem: a :class:`~deepgrad.lab.problems.Problem` or its name.
-        optimizer: an optimizer object (``apply_gradients`` is called on it) or a preset
-            name (built with ``learning_rate``).
+        optimizer: an optimizer object that has not stepped yet (``apply_gradients`` is
+            called on it; one that has stepped is refused, since its state would carry into
+            this run: pass ``type(opt).from_config(opt.get_config())``) or a preset name
+            (built with ``learning_rate``).
         steps: number of updates (int >= 0).
         start: the starting point (default: the problem's customary start).
         batch_size: data problems only: ``None`` = all points (gradient descent), 1 =
             stochastic, k = mini-batch; one update per batch, batches taken in order
             (``shuffle=True``: reshuffled each epoch with a generator seeded by ``seed``).
-        tol: convergence tolerance on ``loss - min_value`` (default: the problem's).
+        tol: convergence tolerance on ``loss - min_value``, a finite float > 0 (default:
+            the problem's).
         label: the name shown in legends (default: the preset name or class name).
 
     Returns:
         a :class:`Trajectory`. The run stops early at the first non-finite value
         (``diverged=True``).
     """
-    from .._validation import check_int
+    from .._validation import check_float, check_int
     problem = _problems.get(problem)
     steps = check_int(steps, "steps", "lab.run", minimum=0)
+    _check_optimizer(optimizer)
+    tol = check_float(tol, "tol", "lab.run", low=0.0, low_inclusive=False, allow_none=True)
     if isinstance(optimizer, str):
         label = label or optimizer
         optimizer = make_optimizer(optimizer, learning_rate)
     label = label or type(optimizer).__name__
-    tol = problem.tol if tol is None else float(tol)
+    tol = problem.tol if tol is None else tol
     point = np.array(problem.start if start is None else start, dtype=np.float64).reshape(-1)
     if point.shape != (2,):
         raise ValueError(f"lab.run: `start` must be 2 numbers, got {start!r}.")
