@@ -51,7 +51,8 @@ def linreg_first_step(learning_rate=0.01):
 
 def momentum_vs_gd(steps=100, learning_rate=1.0, start=(-2.0, -2.0)):
     """Full loss after ``steps`` updates on the sigmoid neuron for ``sgd``, ``momentum``
-    (gamma 0.9) and ``nesterov``, the notes' settings (eta = 1)."""
+    (gamma 0.9) and ``nesterov``, the notes' settings (eta = 1). NAG's loss is at Keras's
+    variable, the notes' look-ahead point w_t - gamma v_{t-1}, not at their w_t."""
     return {name: _runs.run("sigmoid", name, steps, start, learning_rate=learning_rate)
             for name in ("sgd", "momentum", "nesterov")}
 

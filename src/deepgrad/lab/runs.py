@@ -10,7 +10,8 @@ Presets (:func:`make_optimizer`) name the notes' variants, all built from
 =========  ==================================================================
 ``sgd``      ``SGD(lr)``                      (plain gradient descent; ``gd`` too)
 ``momentum`` ``SGD(lr, momentum=0.9)``        (notes: v = gamma v + eta g; w -= v)
-``nesterov`` ``SGD(lr, momentum=0.9, nesterov=True)``  (``nag`` too)
+``nesterov`` ``SGD(lr, momentum=0.9, nesterov=True)``  (``nag`` too; Keras's variable, so the
+             points are the notes' look-ahead points w_t - gamma v_{t-1}, not w_t)
 ``adagrad``  ``Adagrad(lr, initial_accumulator_value=0.0, epsilon=1e-8)`` (the notes' AdaGrad
              starts its sum of squares at 0; Keras's default would be 0.1)
 ``rmsprop``  ``RMSprop(lr, rho=0.9, epsilon=1e-8)``
