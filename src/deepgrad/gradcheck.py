@@ -26,6 +26,21 @@ from it. A layer with its own generator ``layer.rng`` needs its own reseed, e.g.
     check_layer(layer, x, reseed=lambda: setattr(layer.rng.bit_generator, "state", state))
 
 (any callable that puts the layer's randomness back to one fixed state works).
+
+Kinks: central differences assume L is smooth within ``eps`` of the point. Where an entry sits
+on a kink (relu, leaky_relu or abs at 0, relu6 at 6, a tie in max-pooling or a maximum), the
+numeric slope is the mean of the two one-sided slopes (1/2 for relu at 0) while backward
+returns one of them (deepgrad, like PyTorch, uses relu'(0) = 0), so the check reports a large
+error although the backward pass is right. The usual trap: a freshly built
+``Dense(n, activation="relu")`` has a zero bias, so an all-zero row of ``x`` gives
+pre-activations of exactly 0 and ``check_layer`` reports errors of about 0.05 to 0.15 for the
+input and the bias. Check away from kinks: random inputs with no all-zero rows (a random
+pre-activation within ``eps`` = 1e-6 of a kink is very unlikely), or a nonzero bias, e.g.
+``layer.build(x.shape); layer.bias.value[...] = 0.1``.
+
+Arguments are checked first, before any forward pass: ``eps`` must be a finite float > 0,
+``directions`` None or an int >= 1, ``seed`` an int >= 0 (``TypeError``/``ValueError`` naming
+the argument).
 """
 
 from __future__ import annotations
@@ -35,6 +50,7 @@ import copy
 import numpy as np
 
 from . import config
+from ._validation import check_float, check_int
 
 #: Tensors up to this many entries are checked entry by entry; larger ones along random directions.
 MAX_ELEMENTS = 512
@@ -65,7 +81,7 @@ def _compare(loss, theta, analytic, eps, directions, rng):
             theta[idx] = original[idx]
             numeric[idx] = (plus - minus) / (2.0 * eps)
         return relative_error(analytic, numeric)
-    k = directions or DEFAULT_DIRECTIONS
+    k = DEFAULT_DIRECTIONS if directions is None else directions
     a_dir, n_dir = np.empty(k), np.empty(k)
     for j in range(k):
         d = rng.standard_normal(theta.shape)
@@ -80,6 +96,13 @@ def _compare(loss, theta, analytic, eps, directions, rng):
     return relative_error(a_dir, n_dir)
 
 
+def _check_args(eps, directions, seed, where):
+    """Validate the shared numeric arguments; returns them as Python numbers."""
+    return (check_float(eps, "eps", where, low=0.0, low_inclusive=False),
+            check_int(directions, "directions", where, minimum=1, allow_none=True),
+            check_int(seed, "seed", where, minimum=0))
+
+
 def _as_float64(x, argname):
     x = np.array(x, dtype=np.float64, copy=True)
     if not np.all(np.isfinite(x)):
@@ -92,8 +115,10 @@ def check_function(f, grad_f, x, eps=1e-6, seed=0, directions=None) -> float:
 
     If ``f(x)`` is a scalar, ``grad_f(x)`` must return df/dx. Otherwise the checked scalar is
     L = sum(r * f(x)) with a fixed random ``r``, and ``grad_f(x, r)`` must return dL/dx (a
-    vector-Jacobian product; it receives a copy of ``r`` it may overwrite).
+    vector-Jacobian product; it receives a copy of ``r`` it may overwrite). Either way the
+    result must have as many entries as ``x`` (ValueError naming ``grad_f`` otherwise).
     """
+    eps, directions, seed = _check_args(eps, directions, seed, "gradcheck.check_function")
     x = _as_float64(x, "x")
     rng = np.random.Generator(np.random.PCG64(seed))
     y0 = np.asarray(f(x.copy()))
@@ -104,6 +129,10 @@ def check_function(f, grad_f, x, eps=1e-6, seed=0, directions=None) -> float:
         r = rng.standard_normal(y0.shape)
         analytic = grad_f(x.copy(), r.copy())
         loss = lambda: float(np.vdot(r, f(x.copy())))              # noqa: E731
+    analytic = np.asarray(analytic, dtype=np.float64)
+    if analytic.size != x.size:
+        raise ValueError(f"gradcheck.check_function: `grad_f` must return the gradient with "
+                         f"x's shape {x.shape} ({x.size} entries), got shape {analytic.shape}.")
     return _compare(loss, x, analytic, eps, directions, rng)
 
 
@@ -132,6 +161,7 @@ def check_layer(layer, x, training=True, seed=0, eps=1e-6, directions=None, rese
     The layer must hold float64 weights; it is built from ``x`` if needed. ``reseed`` is called
     before every forward (default: restore deepgrad's global generator, see the module docstring).
     """
+    _check_args(eps, directions, seed, "gradcheck.check_layer")
     return check_model([layer], x, None, None, training=training, seed=seed, eps=eps,
                        directions=directions, reseed=reseed, _prefix=False)
 
@@ -146,6 +176,7 @@ def check_model(model, x, y=None, loss=None, sample_weight=None, training=True, 
     when the last layer returns a list (``return_state=True``). Keys are ``"input"`` and
     ``"<layer name>/<weight name>"`` for every trainable weight.
     """
+    eps, directions, seed = _check_args(eps, directions, seed, "gradcheck.check_model")
     layers = list(getattr(model, "layers", model))
     x = _as_float64(x, "x")
     for layer in layers:
