@@ -18,6 +18,7 @@ def test_final_loss_of_an_empty_path_is_nan():
     traj = runs.run("bowl", "sgd", steps=3, start=(float("nan"), 1.0))
     assert traj.diverged and len(traj.losses) == 0
     assert math.isnan(traj.final_loss)  # was IndexError
+    assert traj.steps == 0  # was -1 ("diverged after -1 steps")
 
 
 def _closed_port() -> int:

@@ -99,8 +99,8 @@ class Trajectory:
 
     @property
     def steps(self) -> int:
-        """Number of updates made (0 if the start itself was non-finite)."""
-        return len(self.points) - 1
+        """Number of updates made (0 if the start itself was non-finite: an empty path)."""
+        return max(len(self.points) - 1, 0)
 
     @property
     def final_loss(self) -> float:
