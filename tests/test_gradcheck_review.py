@@ -4,7 +4,7 @@ state changes), and the documented advice about kinks holds."""
 import numpy as np
 import pytest
 
-from deepgrad import config, gradcheck, layers
+from deepgrad import gradcheck, layers
 
 
 def _square(v):
@@ -51,14 +51,6 @@ def test_directions_counts_the_random_directions():
         assert gradcheck.check_function(f, _grad_square, np.linspace(0.1, 1.0, 600),
                                         directions=k) < 1e-7
         assert len(calls) == 1 + 2 * k
-
-
-@pytest.fixture
-def float64():
-    old = config.floatx()
-    config.set_floatx("float64")
-    yield
-    config.set_floatx(old)
 
 
 @pytest.mark.parametrize("fn", [gradcheck.check_layer, gradcheck.check_model])

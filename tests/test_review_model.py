@@ -51,19 +51,15 @@ def test_weighted_metrics_take_the_weights_and_a_clash_is_named_weighted():
     assert h.history["weighted_accuracy"] == [pytest.approx(0.7)]
 
 
-def test_class_weight_does_not_touch_the_validation_rows():
-    dg.config.set_floatx("float64")
-    try:
-        rs = np.random.RandomState(2)
-        x, y = rs.randn(10, 3), np.eye(2)[rs.randint(0, 2, 10)]
-        m = Sequential([Input((3,)), Dense(2, activation="softmax")])
-        m.compile(optimizer=dg.optimizers.SGD(0.0), loss="categorical_crossentropy")  # weights stay fixed
-        h = m.fit(x, y, batch_size=4, verbose=0, shuffle=False, validation_split=0.4,
-                  class_weight={0: 1.0, 1: 10.0})
-        # the validation loss is the plain loss of the last 4 rows
-        assert h.history["val_loss"][0] == pytest.approx(m.evaluate(x[6:], y[6:], verbose=0), rel=1e-12)
-    finally:
-        dg.config.set_floatx("float32")
+def test_class_weight_does_not_touch_the_validation_rows(float64):
+    rs = np.random.RandomState(2)
+    x, y = rs.randn(10, 3), np.eye(2)[rs.randint(0, 2, 10)]
+    m = Sequential([Input((3,)), Dense(2, activation="softmax")])
+    m.compile(optimizer=dg.optimizers.SGD(0.0), loss="categorical_crossentropy")  # weights stay fixed
+    h = m.fit(x, y, batch_size=4, verbose=0, shuffle=False, validation_split=0.4,
+              class_weight={0: 1.0, 1: 10.0})
+    # the validation loss is the plain loss of the last 4 rows
+    assert h.history["val_loss"][0] == pytest.approx(m.evaluate(x[6:], y[6:], verbose=0), rel=1e-12)
 
 
 @pytest.mark.parametrize("loss", ["mse", "binary_crossentropy"])
