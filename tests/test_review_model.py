@@ -348,3 +348,28 @@ def test_changing_the_trainable_set_asks_for_a_new_optimizer_before_any_step():
     m.fit(x, y, verbose=0)  # a new optimizer steps the head only
     np.testing.assert_array_equal(before[0], m.get_weights()[0])
     assert not np.array_equal(before[2], m.get_weights()[2])
+
+
+def test_sequence_targets_fit_a_model_with_a_variable_length_axis():
+    dg.utils.set_random_seed(0)
+    m = Sequential([Input((None, 2)), dg.layers.LSTM(3, return_sequences=True), Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    rs = np.random.RandomState(0)
+    x, y = rs.rand(4, 5, 2).astype("float32"), rs.rand(4, 5, 1).astype("float32")
+    h = m.fit(x, y, verbose=0)  # y has the per-step output shape (4, 5, 1) of the (None, None, 1) output
+    assert np.isfinite(h.history["loss"][0])
+    assert m.evaluate(x, y, verbose=0) > 0
+    with pytest.raises(ValueError, match="must have shape"):
+        m.fit(x, y[..., :1].repeat(2, axis=-1), verbose=0)  # 2 features against the 1 output
+
+
+@pytest.mark.parametrize("make", [
+    lambda: dg.layers.LSTM(4, return_state=True),
+    lambda: dg.layers.Bidirectional(dg.layers.SimpleRNN(3), merge_mode=None),
+])
+def test_a_layer_with_several_outputs_is_refused_by_sequential(make):
+    # Keras 3: "All layers in a Sequential model should have a single output tensor"
+    m = Sequential([Input((5, 2))])
+    with pytest.raises(ValueError, match="single output"):
+        m.add(make())
+    assert m.layers == []

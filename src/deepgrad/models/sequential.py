@@ -128,6 +128,11 @@ class Sequential(TrainingMixin, SavingMixin):
                     f"but the model feeds it {shape}."
                 )
             shape = layer.output_shape
+            if shape and isinstance(shape[0], (tuple, list)):  # as Keras 3's Sequential
+                raise ValueError(
+                    f"Layer '{layer.name}' has {len(shape)} outputs {tuple(shape)}: every layer of a "
+                    f"Sequential model must have a single output (return_state=True and "
+                    f"Bidirectional(merge_mode=None) give several).")
         self.built = bool(self._layers)
         self._packed_weights = None
 

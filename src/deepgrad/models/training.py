@@ -38,7 +38,7 @@ class TrainingMixin:
         expected = None if self._input_shape is None else tuple(self._input_shape)
         if not self.built:
             self.build((None,) + arr.shape[1:])
-        elif len(arr.shape) - 1 != len(expected) or any(e is not None and e != g for e, g in zip(expected, arr.shape[1:])):
+        elif not _shape_matches(arr.shape[1:], expected):
             raise ValueError(
                 f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
@@ -62,9 +62,9 @@ class TrainingMixin:
                 raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{arr.min()}, {arr.max()}].")
             return arr.astype(np.int64, copy=False)
         if (width == 1 and arr.ndim == len(out_shape) - 1
-                and arr.shape[1:] == tuple(out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
+                and _shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
             arr = arr.reshape(arr.shape + (1,))
-        if width is not None and arr.shape[1:] != tuple(out_shape[1:]):
+        if width is not None and not _shape_matches(arr.shape[1:], out_shape[1:]):
             hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
             raise ValueError(
                 f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
@@ -446,6 +446,11 @@ def _check_verbose(verbose, where):
     if verbose not in (0, 1, 2):
         raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
     return verbose
+
+
+def _shape_matches(got, expected):
+    """Whether a sample shape fits a model's, whose ``None`` axes take any length (Keras)."""
+    return len(got) == len(expected) and all(e is None or e == g for g, e in zip(got, expected))
 
 
 def _callback_list(callbacks, model, verbose, steps):
