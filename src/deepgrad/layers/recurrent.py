@@ -173,10 +173,21 @@ class RNN(Layer, abstract=True):
         if self.stateful:
             self.states = [s.copy() for s in finals]
         self._cache = (xt, xmask, rmask, Hs, cache) if training else None
-        out = np.ascontiguousarray(Hs[1:].transpose(1, 0, 2)) if self.return_sequences \
-            else Hs[T].copy()
+        out = self._output(Hs[1:].transpose(1, 0, 2) if self.return_sequences else Hs[T],
+                           training)
         if self.return_state:
             return [out] + [s.copy() for s in finals]
+        return out
+
+    def _output(self, h, training):
+        """``h`` (a view of the states, which the LSTM keeps in work arrays reused by its next
+        call) copied into the layer's reused output buffer in training or while
+        ``reuse_buffers`` is set, else into a fresh array (the contract in ``layers.base``)."""
+        if training or self.reuse_buffers:
+            out = self._buffer("output", h.shape, h.dtype)
+        else:
+            out = np.empty(h.shape, dtype=h.dtype)
+        np.copyto(out, h)
         return out
 
     def _backward(self, grad):
