@@ -1,6 +1,8 @@
 """Regression tests for the review of the recurrent layers (output aliasing, Keras argument
 order, static batch size of stateful layers, argument checks, reset_state, time profiles)."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -59,3 +61,56 @@ def test_reused_output_buffer_only_where_the_contract_allows(cls, B, T):
     finally:
         layer.reuse_buffers = False
     assert not np.shares_memory(layer(x1), layer(x2))
+
+
+# ------------------------------------------------------------------ 2. Keras 3 positional order
+# Transcribed from keras/src/layers/rnn/{simple_rnn,lstm,gru}.py (Keras 3): the constructor
+# arguments in order, up to the first one deepgrad does not support (activity_regularizer);
+# everything after it must be keyword-only so that no positional value lands elsewhere.
+KERAS_POSITIONAL = {
+    SimpleRNN: ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
+                "bias_regularizer"],
+    LSTM: ["units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+           "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
+           "recurrent_regularizer", "bias_regularizer"],
+    GRU: ["units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+          "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+          "recurrent_regularizer", "bias_regularizer"],
+}
+KEYWORD_ONLY = ["dropout", "recurrent_dropout", "return_sequences", "return_state",
+                "go_backwards", "stateful"]
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+def test_signature_is_keras_order(cls):
+    params = list(inspect.signature(cls).parameters.values())
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keyword = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    assert positional == KERAS_POSITIONAL[cls]
+    assert set(KEYWORD_ONLY) <= set(keyword)
+    assert ("reset_after" in keyword) == (cls is GRU)
+
+
+def test_positional_arguments_reach_their_keras_parameter():
+    assert LSTM(16, "relu").act.name == "relu"
+    assert GRU(4, "relu").act.name == "relu"
+    assert SimpleRNN(4, "relu").act.name == "relu"
+    assert LSTM(4, "tanh", "hard_sigmoid").rec_act.serialize() == "hard_sigmoid"
+    assert GRU(4, "tanh", "relu", False).use_bias is False
+    assert SimpleRNN(4, "tanh", False).use_bias is False
+    lstm = LSTM(4, "tanh", "sigmoid", True, "glorot_uniform", "orthogonal", "ones", False)
+    assert lstm.unit_forget_bias is False
+    lstm(np.zeros((1, 2, 3)))
+    np.testing.assert_array_equal(lstm.bias.value, 1.0)   # "ones", no forget-bias override
+    simple = SimpleRNN(2, "tanh", True, "zeros", "zeros", "ones")
+    simple(np.zeros((1, 2, 3)))
+    assert (simple.kernel.value == 0).all() and (simple.bias.value == 1).all()
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+def test_positional_arguments_past_keras_supported_ones_are_refused(cls):
+    # Keras's next positional argument is activity_regularizer, which deepgrad lacks
+    n = len(KERAS_POSITIONAL[cls])
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(*([4] + [None] * n))

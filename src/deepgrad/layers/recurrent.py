@@ -30,26 +30,26 @@ class RNN(Layer, abstract=True):
     """Common machinery of the recurrent layers: abstract, not registered, not constructible
     (Keras's generic ``RNN(cell)`` wrapper is not implemented; use SimpleRNN, LSTM or GRU).
 
-    Args:
+    Args (the subclasses take them in Keras 3's positional order; see each class):
         units: size of the state h (int >= 1).
         activation: default ``"tanh"``; recurrent_activation: default ``"sigmoid"`` (gates).
         use_bias: default True.
         kernel_initializer: default ``"glorot_uniform"``; recurrent_initializer: default
             ``"orthogonal"``; bias_initializer: default ``"zeros"``.
         kernel_regularizer, recurrent_regularizer, bias_regularizer: default None.
-        dropout, recurrent_dropout: fractions in [0, 1), default 0.
-        return_sequences, return_state, go_backwards, stateful: default False.
+        dropout, recurrent_dropout: fractions in [0, 1), default 0 (keyword only).
+        return_sequences, return_state, go_backwards, stateful: default False (keyword only).
     """
 
     GATES = 1
     _HAS_RECURRENT_ACTIVATION = True
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
-                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 **kwargs):
+    def __init__(self, units, *, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, **kwargs):
         where = type(self).__name__
         if type(self) is RNN:
             raise TypeError("RNN is the abstract base of SimpleRNN, LSTM and GRU and cannot be "
@@ -275,16 +275,33 @@ class SimpleRNN(RNN):
     """Fully connected recurrent layer: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
 
     Params: units * (features + units + 1); the notes' ``SimpleRNN(3)`` on (200, 2) has 18.
-    See :class:`RNN` for the arguments (no ``recurrent_activation``).
+    Positional order as Keras 3: ``SimpleRNN(units, activation, use_bias, kernel_initializer,
+    recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+    bias_regularizer)``; the rest is keyword-only. See :class:`RNN` for the arguments (no
+    ``recurrent_activation``).
     """
 
     GATES = 1
     _HAS_RECURRENT_ACTIVATION = False
 
-    def __init__(self, units, activation="tanh", **kwargs):
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, *, dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, **kwargs):
         if "recurrent_activation" in kwargs:
             raise TypeError("SimpleRNN: unexpected keyword argument 'recurrent_activation'.")
-        super().__init__(units, activation=activation, **kwargs)
+        super().__init__(units, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, dropout=dropout,
+                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards,
+                         stateful=stateful, **kwargs)
 
     def _run(self, xt, states, rmask):
         xp = self._projection(xt)
@@ -323,13 +340,31 @@ class LSTM(RNN):
         c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)          tanh = activation)
     Params: 4 * units * (features + units + 1); ``LSTM(16)`` on (200, 2) has 1,216.
     ``unit_forget_bias=True`` (default) starts the forget-gate bias at 1.
+    Positional order as Keras 3: ``LSTM(units, activation, recurrent_activation, use_bias,
+    kernel_initializer, recurrent_initializer, bias_initializer, unit_forget_bias,
+    kernel_regularizer, recurrent_regularizer, bias_regularizer)``; the rest is keyword-only.
     """
 
     GATES = 4
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, *, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, **kwargs):
         self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias", "LSTM")
-        super().__init__(units, **kwargs)
+        super().__init__(units, activation=activation,
+                         recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, dropout=dropout,
+                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards,
+                         stateful=stateful, **kwargs)
 
     def _n_states(self):
         return 2
@@ -376,13 +411,32 @@ class GRU(RNN):
     reset_after=False: n = tanh(x W_h + b_h + (r ⊙ h_{t-1}) U_h),  bias (3*units,)
     h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n.
     Params for GRU(16) on (200, 2): 960 (reset_after=True) or 912 (False).
+    Positional order as Keras 3: ``GRU(units, activation, recurrent_activation, use_bias,
+    kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+    recurrent_regularizer, bias_regularizer)``; the rest (``reset_after`` included) is
+    keyword-only.
     """
 
     GATES = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, *, dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, reset_after=True, **kwargs):
         self.reset_after = check_bool(reset_after, "reset_after", "GRU")
-        super().__init__(units, **kwargs)
+        super().__init__(units, activation=activation,
+                         recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, dropout=dropout,
+                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards,
+                         stateful=stateful, **kwargs)
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
