@@ -114,3 +114,121 @@ def test_positional_arguments_past_keras_supported_ones_are_refused(cls):
     n = len(KERAS_POSITIONAL[cls])
     with pytest.raises(TypeError, match="positional argument"):
         cls(*([4] + [None] * n))
+
+
+# ------------------------------------------------------------------ 3. stateful: static batch
+from deepgrad import config  # noqa: E402
+from deepgrad.layers import Bidirectional, Dense, Input  # noqa: E402
+from deepgrad.layers.base import check_batch_split  # noqa: E402
+from deepgrad.models import Sequential  # noqa: E402
+
+
+@pytest.mark.parametrize("bad,exc", [(0, ValueError), (-3, ValueError), ("abc", TypeError),
+                                     (2.0, TypeError), (True, TypeError)])
+def test_input_batch_size_is_checked(bad, exc):
+    with pytest.raises(exc, match="`batch_size`"):
+        Input((6, 3), batch_size=bad)
+
+
+def test_input_batch_size_reaches_the_layers():
+    m = Sequential([Input((6, 3), batch_size=4), LSTM(3, stateful=True), Dense(1)])
+    assert [l.input_shape for l in m.layers] == [(4, 6, 3), (4, 3)]
+    assert m.layers[0].fixed_batch_size == 4 and m.layers[1].fixed_batch_size is None
+    inp = Input((6, 3), batch_size=4)
+    assert inp.batch_size == 4 and inp.get_config()["batch_size"] == 4
+    assert Input((6, 3)).batch_size is None
+
+
+@pytest.mark.parametrize("kw", [{"batch_input_shape": (4, 6, 3)},
+                                {"input_shape": (6, 3), "batch_size": 4}], ids=str)
+def test_first_layer_batch_size_is_kept(kw):
+    layer = LSTM(3, stateful=True, **kw)
+    cfg = layer.get_config()
+    assert cfg["input_shape"] == [6, 3] and cfg["batch_size"] == 4
+    m = Sequential([layer, Dense(1)])
+    assert layer.input_shape == (4, 6, 3) and layer.fixed_batch_size == 4
+    assert m.layers[1].input_shape == (4, 3)
+    clone = LSTM.from_config({**cfg, "name": "clone"})
+    Sequential([clone])
+    assert clone.input_shape == (4, 6, 3)
+
+
+def test_conflicting_batch_sizes_are_refused():
+    with pytest.raises(ValueError, match="batch_size"):
+        LSTM(3, batch_input_shape=(4, 6, 3), batch_size=2)
+    with pytest.raises(ValueError, match="batch"):
+        Sequential([Input((6, 3), batch_size=2), LSTM(3, stateful=True, batch_size=4)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Sequential([LSTM(3, stateful=True, input_shape=(6, 3)), Dense(1)]),
+    lambda: Sequential([Input((6, 3)), GRU(3, stateful=True)]),
+    lambda: Sequential([Bidirectional(SimpleRNN(3, stateful=True), input_shape=(6, 3))]),
+    lambda: LSTM(3, stateful=True).build((None, 6, 3)),
+], ids=["input_shape", "Input", "Bidirectional", "build"])
+def test_stateful_without_static_batch_size_raises_at_build(make):
+    # Keras 3 RNN.build: "When using `stateful=True` in a RNN, the batch size must be static"
+    with pytest.raises(ValueError, match="`stateful=True`"):
+        make()
+
+
+def test_direct_call_fixes_the_batch_size_of_a_stateful_layer():
+    layer = LSTM(2, stateful=True)
+    layer(np.zeros((4, 3, 2)))
+    assert layer.input_shape == (4, 3, 2) and layer.fixed_batch_size == 4
+    layer.reset_states()
+    with pytest.raises(ValueError, match="batch size 4"):   # states are (4, units) arrays
+        layer(np.zeros((2, 3, 2)))
+    bi = Bidirectional(GRU(2, stateful=True))
+    bi(np.zeros((3, 4, 2)))
+    assert bi.fixed_batch_size == 3
+    plain = LSTM(2)                  # not stateful: the batch axis stays free
+    plain(np.zeros((4, 3, 2)))
+    assert plain.input_shape == (None, 3, 2) and plain.fixed_batch_size is None
+    assert plain(np.zeros((2, 3, 2))).shape == (2, 2)
+
+
+def test_rejected_batch_leaves_rng_and_states_alone():
+    layer = LSTM(2, stateful=True, dropout=0.5, recurrent_dropout=0.5)
+    layer(np.ones((4, 3, 2)), training=True)
+    states = [s.copy() for s in layer.states]
+    before = config.rng().bit_generator.state
+    with pytest.raises(ValueError, match="batch size"):
+        layer(np.ones((2, 3, 2)), training=True)
+    assert config.rng().bit_generator.state == before
+    for s, k in zip(layer.states, states):
+        np.testing.assert_array_equal(s, k)
+
+
+def test_model_forward_checks_the_batch_of_stateful_layers():
+    # model.forward calls layer.forward directly (no __call__): the check must be there too
+    m = Sequential([Input((6, 3), batch_size=4), LSTM(3, stateful=True), Dense(1)])
+    m.forward(np.zeros((4, 6, 3), "float32"))
+    with pytest.raises(ValueError, match="batch size 4"):
+        m.forward(np.zeros((2, 6, 3), "float32"))
+
+
+@pytest.mark.parametrize("n,bs,ok", [
+    (8, 4, True), (12, 4, True), (4, 4, True), (4, 32, True),   # batches all of size 4
+    (10, 4, False),            # 4, 4, 2
+    (8, 2, False),             # batches of 2
+    (8, 8, False),             # one batch of 8
+    (3, 32, False),            # one batch of 3
+])
+def test_check_batch_split(n, bs, ok):
+    m = Sequential([Input((6, 3), batch_size=4), LSTM(3, stateful=True), Dense(1)])
+    if ok:
+        check_batch_split(m.layers, n, bs, "fit")
+    else:
+        with pytest.raises(ValueError, match=r"fit: .*`batch_size`=" + str(bs)):
+            check_batch_split(m.layers, n, bs, "fit")
+    # no stateful layer: any split is fine
+    check_batch_split(Sequential([Input((6, 3)), LSTM(3), Dense(1)]).layers, n, bs, "fit")
+    check_batch_split(Sequential([Input((6, 3), batch_size=4), LSTM(3)]).layers, n, bs, "fit")
+
+
+def test_check_batch_split_names_the_argument():
+    m = Sequential([Bidirectional(LSTM(3, stateful=True), batch_input_shape=(4, 6, 3))])
+    assert m.layers[0].fixed_batch_size == 4
+    with pytest.raises(ValueError, match="`validation_batch_size`=3"):
+        check_batch_split(m.layers, 12, 3, "fit", "validation_batch_size")

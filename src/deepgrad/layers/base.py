@@ -26,6 +26,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import config
+from .._validation import check_int
 from ..registry import Registry, snake_case
 
 LAYERS = Registry("layer")
@@ -74,6 +75,11 @@ class Layer:
         input_shape: shape of one sample (no batch axis), accepted on any layer as in Keras;
             a ``Sequential`` starting with such a layer is built at once.
         input_dim: Keras 2 spelling of ``input_shape=(input_dim,)``.
+        batch_input_shape: Keras 2 spelling of ``input_shape`` with the batch size first,
+            e.g. ``(32, 200, 2)``; ``batch_size``: the batch size alone (int >= 1). Either
+            makes the batch size static: :meth:`build` then puts it first in ``input_shape``,
+            and it flows to the following layers' shapes (what a ``stateful`` recurrent layer
+            needs, as Keras).
     """
 
     #: False: ``backward`` may skip dL/d(input) and return None (set by the model, see module doc).
@@ -89,23 +95,34 @@ class Layer:
             LAYERS.register()(cls)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, **kwargs):
+        where = type(self).__name__
         if kwargs:
-            raise TypeError(
-                f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}."
-            )
+            raise TypeError(f"{where}: unexpected keyword argument(s) {sorted(kwargs)}.")
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: `name` must be a str, got {type(name).__name__}.")
+            raise TypeError(f"{where}: `name` must be a str, got {type(name).__name__}.")
+        batch_size = check_int(batch_size, "batch_size", where, minimum=1, allow_none=True)
+        if batch_input_shape is not None:
+            batch_input_shape = _as_shape(batch_input_shape, "batch_input_shape", where)
+            if len(batch_input_shape) < 2:
+                raise ValueError(f"{where}: `batch_input_shape` must be (batch, *sample_shape), "
+                                 f"got {batch_input_shape!r}.")
+            first = batch_input_shape[0]
+            if batch_size is not None and first is not None and first != batch_size:
+                raise ValueError(f"{where}: `batch_size`={batch_size} contradicts "
+                                 f"`batch_input_shape`={batch_input_shape}.")
+            batch_size = batch_size if first is None else first
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.dtype = np.dtype(dtype or config.floatx()).name
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None and input_shape is None:
-            input_shape = tuple(batch_input_shape)[1:]
+            input_shape = batch_input_shape[1:]
         if input_shape is not None:
-            input_shape = _as_shape(input_shape, "input_shape", type(self).__name__)
+            input_shape = _as_shape(input_shape, "input_shape", where)
         self._input_shape_arg = input_shape
+        self._batch_size_arg = batch_size
         self._weights: list[Weight] = []
         self._buffers: dict = {}
         self.built = False
@@ -126,10 +143,30 @@ class Layer:
         return w
 
     def build(self, input_shape):
-        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
-        self.input_shape = tuple(input_shape)
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None;
+        the layer's own static batch size, if it was given one, replaces a None)."""
+        self.input_shape = self._static_batch_shape(input_shape)
         self.output_shape = tuple(self.compute_output_shape(self.input_shape))
         self.built = True
+
+    def _static_batch_shape(self, input_shape):
+        """``input_shape`` with this layer's ``batch_size``/``batch_input_shape`` batch size
+        first, if it has one (a different static batch size there raises)."""
+        shape = tuple(input_shape)
+        own = self._batch_size_arg
+        if own is None or not shape:
+            return shape
+        if shape[0] is not None and shape[0] != own:
+            raise ValueError(f"{type(self).__name__} '{self.name}': was given batch size {own} "
+                             f"(`batch_size`/`batch_input_shape`) but is fed inputs of shape "
+                             f"{shape}.")
+        return (own,) + shape[1:]
+
+    @property
+    def fixed_batch_size(self):
+        """The batch size every call must have, or None (any). Only a ``stateful`` recurrent
+        layer built for a static batch size has one (its states are (batch, units) arrays)."""
+        return None
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis included). Default: unchanged."""
@@ -210,6 +247,8 @@ class Layer:
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._input_shape_arg is not None:
             cfg["input_shape"] = list(self._input_shape_arg)
+        if self._batch_size_arg is not None:
+            cfg["batch_size"] = self._batch_size_arg
         return cfg
 
     @classmethod
@@ -218,6 +257,23 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def check_batch_split(layers, n, batch_size, where, argname="batch_size"):
+    """Refuse, before any step, to feed ``n`` samples in batches of ``batch_size`` (the last one
+    ``n % batch_size`` if not 0) to ``layers`` when one of them has a
+    :attr:`Layer.fixed_batch_size` that some batch would not have (a stateful recurrent layer
+    built for a static batch size, as Keras). Raises ValueError naming ``argname``."""
+    sizes = ({batch_size} if n >= batch_size else set()) | ({n % batch_size} - {0})
+    for layer in layers:
+        fixed = layer.fixed_batch_size
+        bad = sorted(s for s in sizes if s != fixed)
+        if fixed is not None and bad:
+            raise ValueError(
+                f"{where}: layer '{layer.name}' is stateful with a static batch size of {fixed} "
+                f"(its states are kept per sample position), but {n} samples in batches of "
+                f"`{argname}`={batch_size} give a batch of {bad[0]}. Use `{argname}`={fixed} "
+                f"and a number of samples that is a multiple of {fixed}.")
 
 
 def _as_shape(shape, argname, where):

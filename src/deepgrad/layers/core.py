@@ -18,15 +18,19 @@ from .base import Layer, _as_shape
 class InputLayer(Layer):
     """The input placeholder of a Sequential model: identity, no weights.
 
-    ``Input(shape=(784,))`` (Keras 3 spelling) declares the shape of one sample.
+    ``Input(shape=(784,))`` (Keras 3 spelling) declares the shape of one sample;
+    ``Input(shape, batch_size=32)`` also fixes the batch size (int >= 1, default None: any),
+    which then comes first in every layer's ``input_shape`` (a ``stateful`` recurrent layer
+    needs it).
     """
 
     def __init__(self, shape=None, batch_size=None, name=None, **kwargs):
         if shape is None and "input_shape" not in kwargs:
             raise ValueError("Input: `shape` is required (shape of one sample, e.g. (784,)), got None.")
         shape = _as_shape(shape if shape is not None else kwargs.pop("input_shape"), "shape", "Input")
-        super().__init__(name=name, input_shape=shape, **kwargs)
+        super().__init__(name=name, input_shape=shape, batch_size=batch_size, **kwargs)
         self.shape = shape
+        self.batch_size = self._batch_size_arg
 
     def forward(self, x, training=False):
         return x
@@ -42,7 +46,8 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None):
-    """Keras's ``Input(shape)``: returns an :class:`InputLayer` to put first in a ``Sequential``."""
+    """Keras's ``Input(shape, batch_size)``: returns an :class:`InputLayer` to put first in a
+    ``Sequential``."""
     return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype)
 
 

@@ -11,7 +11,10 @@ Backward is backpropagation through time over the whole sequence (see ``rnn_cell
 ``go_backwards=True`` processes the sequence from the last step to the first and returns the
 outputs in that (reversed) order, as Keras. ``stateful=True`` starts each batch from the
 final states of the previous one (gradients are not carried across batches);
-``reset_states()`` zeroes them. ``dropout`` masks the inputs and ``recurrent_dropout`` the
+``reset_states()`` zeroes them. As in Keras its batch size must be static: from
+``Input(shape, batch_size=...)``, ``batch_input_shape``/``batch_size=`` on the first layer, or
+the first batch a lone layer is called on; building without one raises, and so does any
+batch of another size (before anything changes). ``dropout`` masks the inputs and ``recurrent_dropout`` the
 state entering the recurrent product, each with one mask per sequence, drawn from
 ``deepgrad.config.rng()`` at every training call and scaled by 1/(1 - rate).
 """
@@ -91,9 +94,17 @@ class RNN(Layer, abstract=True):
         return self._init_ids["bias_initializer"]
 
     def build(self, input_shape):
+        input_shape = self._static_batch_shape(input_shape)
         if len(input_shape) != 3:
             raise ValueError(f"{type(self).__name__} '{self.name}': input must be 3-D "
                              f"(batch, timesteps, features), got shape {tuple(input_shape)}.")
+        if self.stateful and input_shape[0] is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `stateful=True` needs a static batch size "
+                f"(the states kept between calls are (batch, units) arrays), got input shape "
+                f"{input_shape}. Give it as Keras does: Input(shape, batch_size=...) first in "
+                f"the model, or batch_input_shape=(batch, timesteps, features) or "
+                f"batch_size= on the first layer.")
         f, k = input_shape[-1], self.GATES * self.units
         self.kernel = self.add_weight("kernel", (f, k), self._init_ids["kernel_initializer"],
                                       self._reg_ids["kernel_regularizer"])
@@ -124,21 +135,33 @@ class RNN(Layer, abstract=True):
         self._maybe_build(x)
         return self.forward(x, training=training)
 
+    def _maybe_build(self, x):
+        """Called on data before it was built, a stateful layer takes that data's batch size
+        as its static one (Keras builds with the shape of the tensor it is called on)."""
+        if not self.built:
+            self.build((x.shape[0] if self.stateful else None,) + tuple(x.shape[1:]))
+
     # ---------------------------------------------------------------- states
+    @property
+    def fixed_batch_size(self):
+        """A built ``stateful`` layer's static batch size (every call must have it), else None."""
+        return self.input_shape[0] if self.stateful and self.built else None
+
     def reset_states(self):
         """Forget the states kept by a ``stateful`` layer (next batch starts from zeros)."""
         self.states = None
 
+    def _check_batch(self, B):
+        fixed = self.fixed_batch_size
+        if fixed is not None and B != fixed:
+            raise ValueError(f"{type(self).__name__} '{self.name}': stateful layer built for "
+                             f"batch size {fixed} (its states are ({fixed}, {self.units})); got a "
+                             f"batch of {B}. Every batch must have {fixed} samples.")
+
     def _initial_states(self, B, dt):
-        zeros = [np.zeros((B, self.units), dtype=dt) for _ in range(self._n_states())]
-        if not self.stateful or self.states is None:
-            return zeros
-        if self.states[0].shape[0] != B:
-            raise ValueError(f"{type(self).__name__} '{self.name}': a stateful layer needs the "
-                             f"same batch size in every call; states are for "
-                             f"{self.states[0].shape[0]}, got a batch of {B}. "
-                             f"Call reset_states() first.")
-        return self.states
+        if self.stateful and self.states is not None:
+            return self.states
+        return [np.zeros((B, self.units), dtype=dt) for _ in range(self._n_states())]
 
     def _masks(self, B, F, training, dt):
         rng = config.rng()
@@ -163,6 +186,7 @@ class RNN(Layer, abstract=True):
     def _forward(self, x, training):
         B, T, F = x.shape
         dt = x.dtype
+        self._check_batch(B)             # before the masks: a refused call draws nothing
         xmask, rmask = self._masks(B, F, training, dt)
         xt = x.transpose(1, 0, 2)
         if self.go_backwards:

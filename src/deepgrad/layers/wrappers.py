@@ -54,6 +54,7 @@ class Bidirectional(Layer):
             cfg["go_backwards"] = not layer.go_backwards
             cfg["name"] = "backward_" + layer.name
             cfg.pop("input_shape", None)
+            cfg.pop("batch_size", None)
             backward_layer = type(layer).from_config(cfg)
         else:
             backward_layer = _layer_from(backward_layer, "backward_layer", where)
@@ -69,6 +70,9 @@ class Bidirectional(Layer):
                                  f"return_sequences (and units unless merge_mode='concat').")
         if "input_shape" not in kwargs and layer._input_shape_arg is not None:
             kwargs["input_shape"] = layer._input_shape_arg
+        if ("batch_size" not in kwargs and "batch_input_shape" not in kwargs
+                and layer._batch_size_arg is not None):
+            kwargs["batch_size"] = layer._batch_size_arg
         super().__init__(**kwargs)
         self.forward_layer = layer
         self.backward_layer = backward_layer
@@ -76,11 +80,17 @@ class Bidirectional(Layer):
         self._cache = None
 
     def build(self, input_shape):
+        input_shape = self._static_batch_shape(input_shape)
         for lay in (self.forward_layer, self.backward_layer):
             if not lay.built:
-                lay.build(tuple(input_shape))
+                lay.build(input_shape)
         self._weights = self.forward_layer._weights + self.backward_layer._weights
         super().build(input_shape)
+
+    @property
+    def fixed_batch_size(self):
+        """The static batch size of stateful wrapped layers (see ``RNN.fixed_batch_size``)."""
+        return self.forward_layer.fixed_batch_size
 
     def compute_output_shape(self, input_shape):
         fo = self.forward_layer.compute_output_shape(input_shape)
@@ -95,6 +105,11 @@ class Bidirectional(Layer):
         x = _check_sequence(x, self, self.dtype)
         self._maybe_build(x)
         return self.forward(x, training=training)
+
+    def _maybe_build(self, x):
+        if not self.built:       # stateful: this data's batch size becomes the static one
+            batch = x.shape[0] if self.forward_layer.stateful else None
+            self.build((batch,) + tuple(x.shape[1:]))
 
     def forward(self, x, training=False):
         yf = self.forward_layer(x, training=training)
