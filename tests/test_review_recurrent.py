@@ -232,3 +232,107 @@ def test_check_batch_split_names_the_argument():
     assert m.layers[0].fixed_batch_size == 4
     with pytest.raises(ValueError, match="`validation_batch_size`=3"):
         check_batch_split(m.layers, 12, 3, "fit", "validation_batch_size")
+
+
+# ------------------------------------------------------------------ 4. argument checks and API
+from deepgrad.callbacks import GradientNorms  # noqa: E402
+from deepgrad.datasets import adding_problem  # noqa: E402
+
+ARG_CASES = [("kernel_initializer", "nope"), ("recurrent_initializer", "nope"),
+             ("bias_initializer", "nope"), ("kernel_initializer", 5),
+             ("recurrent_initializer", None),
+             ("kernel_regularizer", "nope"), ("recurrent_regularizer", "nope"),
+             ("bias_regularizer", 5), ("activation", "nope"), ("recurrent_activation", "nope")]
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("arg,value", ARG_CASES, ids=str)
+def test_bad_initializer_regularizer_activation_names_argument_and_layer(cls, arg, value):
+    if cls is SimpleRNN and arg == "recurrent_activation":
+        pytest.skip("SimpleRNN has no recurrent_activation")
+    with pytest.raises((ValueError, TypeError)) as info:
+        cls(2, **{arg: value})
+    msg = str(info.value)
+    assert msg.startswith(cls.__name__ + ":") and f"`{arg}`" in msg, msg
+
+
+@pytest.mark.parametrize("attr", ["stateful", "return_sequences"])
+def test_bidirectional_backward_layer_must_match(attr):
+    # Keras Bidirectional._verify_layer_config: stateful, return_sequences, return_state equal
+    kw = {attr: True}
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, **kw))
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True))
+    b = Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True, **kw),
+                      batch_input_shape=(2, 4, 3))
+    assert getattr(b.backward_layer, attr) is True
+
+
+def test_bidirectional_return_state_is_refused_on_either_layer():
+    with pytest.raises(ValueError, match="return_state"):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, return_state=True))
+
+
+@pytest.mark.parametrize("dtype,exc", [("int32", ValueError), ("bool", ValueError),
+                                       ("complex64", ValueError), ("foo", TypeError),
+                                       (3, TypeError)])
+def test_adding_problem_dtype_must_be_float(dtype, exc):
+    with pytest.raises(exc, match="`dtype`"):
+        adding_problem(3, timesteps=4, seed=0, dtype=dtype)
+
+
+def test_adding_problem_float_dtypes():
+    x, y = adding_problem(3, timesteps=4, seed=0, dtype="float64")
+    assert x.dtype == y.dtype == np.float64
+    x16, _ = adding_problem(3, timesteps=4, seed=0, dtype=np.float16)
+    np.testing.assert_allclose(x16, x, atol=1e-3)            # same draws, coarser type
+
+
+@pytest.mark.parametrize("method", ["reset_state", "reset_states"])
+def test_reset_state_and_its_alias(method):
+    x = np.random.default_rng(4).normal(size=(2, 3, 2))
+    layer = LSTM(3, stateful=True)
+    first = layer(x)
+    assert not np.allclose(layer(x), first)                  # continues from kept states
+    getattr(layer, method)()
+    np.testing.assert_allclose(layer(x), first)              # from zeros again
+    bi = Bidirectional(SimpleRNN(3, stateful=True))
+    first = bi(x)
+    getattr(bi, method)()
+    np.testing.assert_allclose(bi(x), first)
+
+
+@pytest.mark.usefixtures("float64")
+def test_gradient_norms_time_profile_of_bidirectional():
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((8, 6, 2)), rng.random((8, 1))
+    m = Sequential([Bidirectional(LSTM(3), input_shape=(6, 2)), Dense(1)])
+    m.compile("sgd", "mse")
+    # independent: dL/dx of the whole model at the initial weights, one full batch
+    out = m.forward(X, training=True)
+    dx = m.backward(2 * (out - Y) / Y.size)                  # d mean((out - y)^2) / d out
+    expected = np.sqrt((dx ** 2).sum(axis=(0, 2)))           # ||dL/dx_t|| for each t
+    cb = GradientNorms()
+    m.fit(X, Y, batch_size=8, epochs=1, callbacks=[cb], verbose=0)
+    np.testing.assert_allclose(cb.time_profile[m.layers[0].name], expected, rtol=1e-10)
+    assert m.layers[1].name not in cb.time_profile
+
+
+@pytest.mark.usefixtures("float64")
+def test_gradient_norms_are_taken_before_clipping():
+    from deepgrad.optimizers import SGD
+
+    rng = np.random.default_rng(1)
+    X, Y = rng.random((8, 6, 2)), rng.random((8, 1))
+    m = Sequential([LSTM(3, input_shape=(6, 2)), Dense(1)])
+    m.compile(SGD(0.01, clipnorm=1e-6), "mse")
+    out = m.forward(X, training=True)
+    m.backward(2 * (out - Y) / Y.size)
+    raw = {l.name: np.sqrt(sum((w.grad ** 2).sum() for w in l.trainable_weights))
+           for l in m.layers}
+    cb = GradientNorms()
+    h = m.fit(X, Y, batch_size=8, epochs=1, callbacks=[cb], verbose=0)
+    for name, value in raw.items():
+        assert value > 1e-3                                  # far above the clip norm
+        assert h.history["grad_norm_" + name][0] == pytest.approx(value, rel=1e-10)

@@ -73,13 +73,19 @@ class RNN(Layer, abstract=True):
         self._init_ids = {"kernel_initializer": kernel_initializer,
                           "recurrent_initializer": recurrent_initializer,
                           "bias_initializer": bias_initializer}
-        for ident in self._init_ids.values():
-            initializers.get(ident)
         self._reg_ids = {"kernel_regularizer": kernel_regularizer,
                          "recurrent_regularizer": recurrent_regularizer,
                          "bias_regularizer": bias_regularizer}
-        for ident in self._reg_ids.values():
-            regularizers.get(ident)
+        for argname, ident in self._init_ids.items():
+            if ident is None:
+                raise TypeError(f"{where}: `{argname}` must be an initializer name, config dict "
+                                f"or callable, got None.")
+        for ids, module in ((self._init_ids, initializers), (self._reg_ids, regularizers)):
+            for argname, ident in ids.items():
+                try:
+                    module.get(ident, argname)
+                except (TypeError, ValueError) as e:
+                    raise type(e)(f"{where}: {e}") from None
         super().__init__(**kwargs)
         self.states = None
         self._cache = None
