@@ -33,8 +33,9 @@ class Bidirectional(Layer):
             outputs are reversed back so that step t of both directions lines up (as Keras).
         merge_mode: ``"concat"`` (default, last axis 2*units), ``"sum"``, ``"mul"``, ``"ave"``
             or None (a list ``[forward_output, backward_output]``).
-        backward_layer: optional explicit layer for the backward direction (same units and
-            ``return_sequences``; its ``go_backwards`` must be the opposite of ``layer``'s).
+        backward_layer: optional explicit layer for the backward direction: the same
+            ``stateful``, ``return_sequences`` and ``return_state`` as ``layer`` (as Keras), the
+            same units unless ``merge_mode="concat"``, the opposite ``go_backwards``.
 
     Weights: the forward layer's, then the backward layer's (Keras order); params 2x.
     """
@@ -58,16 +59,7 @@ class Bidirectional(Layer):
             backward_layer = type(layer).from_config(cfg)
         else:
             backward_layer = _layer_from(backward_layer, "backward_layer", where)
-            if not isinstance(backward_layer, RNN) or backward_layer.return_state:
-                raise ValueError(f"{where}: `backward_layer` must be a recurrent layer with "
-                                 f"return_state=False, got {backward_layer!r}.")
-            if backward_layer.go_backwards == layer.go_backwards:
-                raise ValueError(f"{where}: `backward_layer.go_backwards` must be the opposite of "
-                                 f"`layer.go_backwards`, both are {layer.go_backwards}.")
-            if (backward_layer.return_sequences != layer.return_sequences
-                    or backward_layer.units != layer.units and merge_mode != "concat"):
-                raise ValueError(f"{where}: `backward_layer` must match `layer` in "
-                                 f"return_sequences (and units unless merge_mode='concat').")
+            _verify_backward_layer(layer, backward_layer, self.merge_mode, where)
         if "input_shape" not in kwargs and layer._input_shape_arg is not None:
             kwargs["input_shape"] = layer._input_shape_arg
         if ("batch_size" not in kwargs and "batch_input_shape" not in kwargs
@@ -160,6 +152,26 @@ class Bidirectional(Layer):
         cfg.update(layer=_layer_config(self.forward_layer), merge_mode=self.merge_mode,
                    backward_layer=_layer_config(self.backward_layer))
         return cfg
+
+
+def _verify_backward_layer(layer, backward, merge_mode, where):
+    """Keras's ``Bidirectional._verify_layer_config``: opposite ``go_backwards``, equal
+    ``stateful``, ``return_sequences`` and ``return_state`` (False here); equal ``units``
+    unless the outputs are concatenated."""
+    if not isinstance(backward, RNN):
+        raise TypeError(f"{where}: `backward_layer` must be a recurrent layer (SimpleRNN, LSTM, "
+                        f"GRU), got {type(backward).__name__}.")
+    if backward.go_backwards == layer.go_backwards:
+        raise ValueError(f"{where}: `backward_layer.go_backwards` must be the opposite of "
+                         f"`layer.go_backwards`, both are {layer.go_backwards}.")
+    for attr in ("stateful", "return_sequences", "return_state"):
+        f, b = getattr(layer, attr), getattr(backward, attr)
+        if f != b:
+            raise ValueError(f'{where}: `layer` and `backward_layer` must have the same value '
+                             f'for attribute "{attr}", got {f} and {b}.')
+    if backward.units != layer.units and merge_mode != "concat":
+        raise ValueError(f"{where}: `backward_layer` must have the units of `layer` "
+                         f"({layer.units}) unless merge_mode='concat', got {backward.units}.")
 
 
 class TimeDistributed(Layer):
