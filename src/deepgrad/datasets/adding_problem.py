@@ -22,7 +22,8 @@ def adding_problem(n, timesteps=200, seed=None, dtype=None):
         n: number of sequences (int >= 1).
         timesteps: sequence length (int >= 2), 200 as in the notes' ``input_shape=(200, 2)``.
         seed: int for a private generator; None draws from ``deepgrad.config.rng()``.
-        dtype: float type (default ``config.floatx()``).
+        dtype: a float type (default ``config.floatx()``); integer, bool or complex types
+            are refused (an integer type would truncate every value and target to 0 or 1).
 
     Returns:
         ``(x, y)``: x of shape (n, timesteps, 2) [value, marker], y of shape (n, 1).
@@ -30,8 +31,8 @@ def adding_problem(n, timesteps=200, seed=None, dtype=None):
     n = check_int(n, "n", "adding_problem", minimum=1)
     timesteps = check_int(timesteps, "timesteps", "adding_problem", minimum=2)
     seed = check_int(seed, "seed", "adding_problem", minimum=0, allow_none=True)
+    dtype = _float_dtype(config.floatx() if dtype is None else dtype)
     rng = config.rng() if seed is None else np.random.default_rng(seed)
-    dtype = dtype or config.floatx()
     values = rng.random((n, timesteps))
     half = timesteps // 2
     first = rng.integers(0, half, size=n)
@@ -43,3 +44,16 @@ def adding_problem(n, timesteps=200, seed=None, dtype=None):
     x = np.stack([values, markers], axis=-1).astype(dtype)
     y = (values[rows, first] + values[rows, second]).reshape(n, 1).astype(dtype)
     return x, y
+
+
+def _float_dtype(dtype):
+    where = "adding_problem"
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: `dtype` must be a float type such as 'float32', got "
+                        f"{dtype!r}.") from None
+    if not np.issubdtype(dt, np.floating):
+        raise ValueError(f"{where}: `dtype` must be a float type such as 'float32', got "
+                         f"{dt.name}.")
+    return dt
