@@ -11,11 +11,12 @@ Backward is backpropagation through time over the whole sequence (see ``rnn_cell
 ``go_backwards=True`` processes the sequence from the last step to the first and returns the
 outputs in that (reversed) order, as Keras. ``stateful=True`` starts each batch from the
 final states of the previous one (gradients are not carried across batches);
-``reset_states()`` zeroes them. As in Keras its batch size must be static: from
-``Input(shape, batch_size=...)``, ``batch_input_shape``/``batch_size=`` on the first layer, or
-the first batch a lone layer is called on; building without one raises, and so does any
-batch of another size (before anything changes). ``dropout`` masks the inputs and ``recurrent_dropout`` the
-state entering the recurrent product, each with one mask per sequence, drawn from
+``reset_state()`` (alias ``reset_states()``) zeroes them. As in Keras the batch size must then
+be static: from ``Input(shape, batch_size=...)``, ``batch_input_shape``/``batch_size=`` on
+the first layer, or the first batch a lone layer is called on; building without one raises,
+and so does a batch of another size (before anything changes). ``dropout`` masks the inputs
+and ``recurrent_dropout`` the state entering the recurrent product, each with one mask per
+sequence, drawn from
 ``deepgrad.config.rng()`` at every training call and scaled by 1/(1 - rate).
 """
 
@@ -153,9 +154,13 @@ class RNN(Layer, abstract=True):
         """A built ``stateful`` layer's static batch size (every call must have it), else None."""
         return self.input_shape[0] if self.stateful and self.built else None
 
-    def reset_states(self):
+    def reset_state(self):
         """Forget the states kept by a ``stateful`` layer (next batch starts from zeros)."""
         self.states = None
+
+    def reset_states(self):
+        """Compatibility alias of :meth:`reset_state` (as Keras 3)."""
+        self.reset_state()
 
     def _check_batch(self, B):
         fixed = self.fixed_batch_size

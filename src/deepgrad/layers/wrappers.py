@@ -143,9 +143,14 @@ class Bidirectional(Layer):
         dx += self.backward_layer.backward(np.ascontiguousarray(gb))
         return dx
 
+    def reset_state(self):
+        """Forget the states of both (stateful) directions."""
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
     def reset_states(self):
-        self.forward_layer.reset_states()
-        self.backward_layer.reset_states()
+        """Compatibility alias of :meth:`reset_state` (as Keras 3)."""
+        self.reset_state()
 
     def get_config(self):
         cfg = super().get_config()
