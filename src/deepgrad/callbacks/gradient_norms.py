@@ -11,15 +11,18 @@ from .base import Callback
 class GradientNorms(Callback):
     """Record each layer's gradient norm ``sqrt(sum of squared gradient entries)`` during ``fit``.
 
-    After every training step the norm of each layer's trainable-weight gradients is read
-    (the gradients the optimizer just applied). Recorded into the model's History under
+    After every training step the norm of each layer's trainable-weight gradients is read:
+    the gradients backpropagation produced for that step (regularization terms included),
+    before the optimizer's ``clipnorm``/``clipvalue``/``global_clipnorm`` clipping, so the
+    record shows how large they really were. Recorded into the model's History under
     ``"grad_norm_<layer name>"``:
 
     * ``freq="epoch"`` (default): the mean norm over the epoch's steps, one float per epoch;
     * ``freq="batch"``: the list of per-step norms of the epoch, one list per epoch.
 
     The callback also keeps ``self.steps[layer_name]`` (every step's norm, the whole run) and,
-    for recurrent layers, ``self.time_profile[layer_name]``: the norm of dL/dx_t for each time
+    for each recurrent layer (SimpleRNN, LSTM, GRU and Bidirectional: any layer with
+    ``input_grad_norms``), ``self.time_profile[layer_name]``: the norm of dL/dx_t for each time
     step t of the last training batch of the epoch (``layer.input_grad_norms``). A gradient
     that vanishes through time shows as a profile that decays towards the early steps.
     Plot with :func:`deepgrad.plotting.plot_gradient_norms`.

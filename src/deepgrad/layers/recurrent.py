@@ -16,8 +16,8 @@ be static: from ``Input(shape, batch_size=...)``, ``batch_input_shape``/``batch_
 the first layer, or the first batch a lone layer is called on; building without one raises,
 and so does a batch of another size (before anything changes). ``dropout`` masks the inputs
 and ``recurrent_dropout`` the state entering the recurrent product, each with one mask per
-sequence, drawn from
-``deepgrad.config.rng()`` at every training call and scaled by 1/(1 - rate).
+sequence, drawn from ``deepgrad.config.rng()`` at every training call and scaled by
+1/(1 - rate).
 """
 
 from __future__ import annotations

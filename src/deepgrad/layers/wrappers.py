@@ -38,6 +38,8 @@ class Bidirectional(Layer):
             same units unless ``merge_mode="concat"``, the opposite ``go_backwards``.
 
     Weights: the forward layer's, then the backward layer's (Keras order); params 2x.
+    After a training backward, ``input_grad_norms`` holds ||dL/dx_t|| for each time step t
+    (the gradient of both directions together, over batch and features).
     """
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
@@ -70,6 +72,7 @@ class Bidirectional(Layer):
         self.backward_layer = backward_layer
         self.return_sequences = layer.return_sequences
         self._cache = None
+        self.input_grad_norms = None
 
     def build(self, input_shape):
         input_shape = self._static_batch_shape(input_shape)
@@ -141,6 +144,9 @@ class Bidirectional(Layer):
             gb = gb[:, ::-1]
         dx = self.forward_layer.backward(np.ascontiguousarray(gf))
         dx += self.backward_layer.backward(np.ascontiguousarray(gb))
+        # ||dL/dx_t|| per time step of both directions together (as RNN.input_grad_norms),
+        # read by callbacks.GradientNorms for its time profile
+        self.input_grad_norms = np.sqrt(np.einsum("btf,btf->t", dx, dx))
         return dx
 
     def reset_state(self):
