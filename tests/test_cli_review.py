@@ -128,3 +128,15 @@ def test_full_without_dataset_prints_the_whole_loader_message(command, no_full_d
     assert "deepgrad never downloads data" in err and "apt-get install dataset-fashion-mnist" in err
     assert err.rstrip().endswith("leave out --full to use the embedded subset")
     assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--optimizers-lr", "0.5"], "--optimizers-lr takes NAME=LR entries, got '0.5'"),
+    (["--optimizers-lr", "adam"], "--optimizers-lr takes NAME=LR entries, got 'adam'"),
+    (["--lr", "0.1,0.5"], "--lr takes one default rate"),
+])
+def test_lab_rate_options_refuse_what_they_do_not_take(tmp_path, capsys, argv, message):
+    out = tmp_path / "lab.png"
+    assert cli.main(["lab", "--steps", "2", "--optimizers", "sgd", "--out", str(out), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

@@ -373,3 +373,22 @@ def test_a_layer_with_several_outputs_is_refused_by_sequential(make):
     with pytest.raises(ValueError, match="single output"):
         m.add(make())
     assert m.layers == []
+
+
+def test_the_documented_training_step_runs_by_hand_right_after_compile():
+    # sequential.py's module docstring and the README spell one step out as five public calls
+    m, x, y = _small_model()
+    m.layers[0].kernel_regularizer = None
+    before = m.get_weights()
+    out = m.forward(x, training=True)
+    loss, dout = m.loss_fn.value_and_grad(y, out)
+    m.backward(dout)
+    m.add_regularization_gradients()
+    m.optimizer.apply_gradients(m.grads_and_vars)
+    assert m.optimizer.iterations == 1
+    # the same step as train_on_batch from the same weights
+    m2, _, _ = _small_model()
+    m2.train_on_batch(x, y)
+    for a, b, c in zip(m.get_weights(), m2.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, c)

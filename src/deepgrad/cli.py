@@ -208,15 +208,20 @@ def _float(text: str, what: str) -> float:
 def _lab_rates(args) -> dict:
     """{optimizer name: learning rate} from --optimizers, --lr and --optimizers-lr."""
     from .lab import runs as _runs
-    lr_parts = _split(args.lr)
-    default = 0.01
+    default, bare = 0.01, 0
     overrides = {}
-    for part in lr_parts + _split(args.optimizers_lr):
-        if "=" in part:
-            name, val = part.split("=", 1)
-            overrides[name.strip().lower()] = _float(val, f"the learning rate of {name.strip()!r}")
-        else:
-            default = _float(part, "--lr")
+    for option, parts in (("--lr", _split(args.lr)), ("--optimizers-lr", _split(args.optimizers_lr))):
+        for part in parts:
+            if "=" in part:
+                name, val = part.split("=", 1)
+                overrides[name.strip().lower()] = _float(val, f"the learning rate of {name.strip()!r}")
+            elif option == "--optimizers-lr":
+                raise UsageError(f"--optimizers-lr takes NAME=LR entries, got {part!r}")
+            else:
+                bare += 1
+                if bare > 1:
+                    raise UsageError(f"--lr takes one default rate (then NAME=LR entries), got {args.lr!r}")
+                default = _float(part, "--lr")
     rates = {}
     for part in _split(args.optimizers):
         name, _, val = part.partition("=")

@@ -33,8 +33,8 @@ numeric slope is the mean of the two one-sided slopes (1/2 for relu at 0) while 
 returns one of them (deepgrad, like PyTorch, uses relu'(0) = 0), so the check reports a large
 error although the backward pass is right. The usual trap: a freshly built
 ``Dense(n, activation="relu")`` has a zero bias, so an all-zero row of ``x`` gives
-pre-activations of exactly 0 and ``check_layer`` reports errors of about 0.05 to 0.15 for the
-input and the bias. Check away from kinks: random inputs with no all-zero rows (a random
+pre-activations of exactly 0 and ``check_layer`` reports errors from a few hundredths up to 1
+(the smaller the batch, the larger) for the input and the bias. Check away from kinks: random inputs with no all-zero rows (a random
 pre-activation within ``eps`` = 1e-6 of a kink is very unlikely), or a nonzero bias, e.g.
 ``layer.build(x.shape); layer.bias.value[...] = 0.1``.
 

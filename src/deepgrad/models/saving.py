@@ -497,7 +497,7 @@ def set_optimizer_state(model, state, what):
                 raise ValueError("the state holds no slots but the optimizer has some")
             model.optimizer.iterations = int(state["iterations"])
             return
-        model._pack_weights()  # builds the optimizer for the trainable weights (names included)
+        model._prepare_training()  # builds the optimizer for the trainable weights (names included)
         model.optimizer.set_state(state)
     except Exception as e:
         raise ModelFileError(f"{what}: the optimizer state does not fit the model: "

@@ -2,7 +2,8 @@
 
 This module holds the model's structure (add, build, compile, summary, weights) and its two
 passes (``forward``, ``backward``). The training loop (``fit``, ``evaluate``, ``predict``) lives
-in ``training.py``; one step reads, from data to updated weights::
+in ``training.py``; one step reads, from data to updated weights (runnable by hand on a
+built, compiled model: ``compile`` sets up ``grads_and_vars``)::
 
     out  = model.forward(x, training=True)            # each layer caches what it needs
     loss, dout = model.loss_fn.value_and_grad(y, out)  # fused softmax/sigmoid + CE: p - y
@@ -64,6 +65,7 @@ class Sequential(TrainingMixin, SavingMixin):
         self._packed_weights = None
         self._optimizer_variables = None  # (optimizer, ids of the weights it was built for)
         self.grads_and_vars = []
+        self._regularized = []
         for layer in layers or []:
             self.add(layer)
         if not self._trainable:
@@ -200,7 +202,6 @@ class Sequential(TrainingMixin, SavingMixin):
         lists the (grad, value) view pairs in Keras order for the optimizer.
         """
         ws = self.trainable_weights
-        self._build_optimizer(ws)
         if self._packed_weights is not None and [id(w) for w in ws] == self._packed_weights:
             return
         dtypes = {w.value.dtype for w in ws}
@@ -220,6 +221,11 @@ class Sequential(TrainingMixin, SavingMixin):
         self.grads_and_vars = [(w.grad, w.value) for w in ws]
         self._regularized = [w for w in ws if w.regularizer is not None]
         self._packed_weights = [id(w) for w in ws]
+
+    def _prepare_training(self):
+        """Before a training step: build the optimizer for the trainable weights, then pack them."""
+        self._build_optimizer(self.trainable_weights)
+        self._pack_weights()
 
     def _build_optimizer(self, ws):
         """Build the optimizer for the trainable weights (Keras: their names and identities drive
@@ -266,6 +272,8 @@ class Sequential(TrainingMixin, SavingMixin):
         self._metric_specs, self._weighted_metric_specs = specs["metrics"], specs["weighted_metrics"]
         self.compiled_metrics = []
         self._configure_output()
+        if self.built:  # grads_and_vars ready for a hand-written step (the module docstring's)
+            self._pack_weights()
 
     def _configure_output(self):
         """Fuse the output activation into the loss when they pair (softmax/sigmoid + cross-entropy).

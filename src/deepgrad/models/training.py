@@ -205,7 +205,7 @@ class TrainingMixin:
         n = x.shape[0]
         steps = max(1, math.ceil(n / batch_size)) if n else 0
         self._build_metrics(y, where)
-        self._pack_weights()
+        self._prepare_training()
         self._warn_if_nothing_trains()
         history = History()
         cbs = callbacks + [history]  # as Keras: History sees the logs the user's callbacks added
@@ -383,7 +383,7 @@ class TrainingMixin:
         if class_weight is not None:
             sw = self._class_weight_to_sample_weight(class_weight, y, where)
         self._build_metrics(y, where)
-        self._pack_weights()
+        self._prepare_training()
         self._warn_if_nothing_trains()
         for m in self.compiled_metrics:
             m.reset_state()
