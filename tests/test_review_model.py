@@ -392,3 +392,26 @@ def test_the_documented_training_step_runs_by_hand_right_after_compile():
     for a, b, c in zip(m.get_weights(), m2.get_weights(), before):
         np.testing.assert_array_equal(a, b)
         assert not np.array_equal(a, c)
+
+
+def test_a_stateful_model_refuses_batches_it_cannot_take_before_any_step():
+    dg.utils.set_random_seed(0)
+    m = Sequential([Input((6, 3), batch_size=4), dg.layers.LSTM(3, stateful=True), Dense(1)])
+    assert m.input_shape == (4, 6, 3)  # the static batch size is the model's, as Keras
+    m.compile(optimizer="sgd", loss="mse")
+    rs = np.random.RandomState(0)
+    x, y = rs.rand(10, 6, 3).astype("float32"), rs.rand(10, 1).astype("float32")
+    before, rng_before = m.get_weights(), dg.config.rng().bit_generator.state
+    with pytest.raises(ValueError, match="static batch size of 4.*a batch of 2"):
+        m.fit(x, y, batch_size=4, verbose=0, shuffle=False)  # 10 = 4 + 4 + 2
+    with pytest.raises(ValueError, match="`validation_batch_size`"):
+        m.fit(x[:8], y[:8], batch_size=4, verbose=0, validation_data=(x[:8], y[:8]), validation_batch_size=8)
+    with pytest.raises(ValueError, match="static batch size"):
+        m.evaluate(x, y, batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match="static batch size"):
+        m.predict(x, batch_size=4, verbose=0)
+    assert m.optimizer.iterations == 0 and dg.config.rng().bit_generator.state == rng_before
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    m.fit(x[:8], y[:8], batch_size=4, verbose=0, shuffle=False)  # two whole batches of 4
+    assert m.optimizer.iterations == 2 and m.predict(x[:8], batch_size=4, verbose=0).shape == (8, 1)

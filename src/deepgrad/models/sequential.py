@@ -140,7 +140,12 @@ class Sequential(TrainingMixin, SavingMixin):
 
     @property
     def input_shape(self):
-        return None if self._input_shape is None else (None,) + tuple(self._input_shape)
+        """``(batch, *sample shape)``; the batch is None unless the first layer fixes it (Keras)."""
+        if self._input_shape is None:
+            return None
+        first = self._layers[0].input_shape if self.built else None
+        batch = first[0] if first is not None else None
+        return (batch,) + tuple(self._input_shape)
 
     @property
     def output_shape(self):

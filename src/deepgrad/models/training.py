@@ -25,6 +25,7 @@ from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
 from ..backend import all_finite
 from ..callbacks.base import Callback, CallbackList, History
+from ..layers.base import check_batch_split
 
 
 class TrainingMixin:
@@ -203,6 +204,11 @@ class TrainingMixin:
             sw = self._class_weight_to_sample_weight(class_weight, y, where)
 
         n = x.shape[0]
+        # a stateful layer with a static batch size takes no other batch size (Keras)
+        check_batch_split(self.layers, n, batch_size, where)
+        if val is not None:
+            check_batch_split(self.layers, val[0].shape[0], validation_batch_size or batch_size, where,
+                              "validation_batch_size" if validation_batch_size else "batch_size")
         steps = max(1, math.ceil(n / batch_size)) if n else 0
         self._build_metrics(y, where)
         self._prepare_training()
@@ -322,6 +328,7 @@ class TrainingMixin:
         x, y = _check_rows(x, y, where)
         batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where)
+        check_batch_split(self.layers, x.shape[0], batch_size, where)
         y = self._prepare_y(y, x.shape[0], where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
         self._build_metrics(y, where)
@@ -344,6 +351,7 @@ class TrainingMixin:
             batch_size = check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where)
         batch_size = batch_size or max(x.shape[0], 1)
+        check_batch_split(self.layers, x.shape[0], batch_size, where)
         cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         cbl.on_predict_begin()
         n = x.shape[0]
