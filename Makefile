@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 # PyTorch is a test-only peer for parity tests; this exact pin resolves to the CPU wheel.
 TORCH  := torch==2.13.0
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench clean figures notebook
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ run: $(VENV)/.base
 
 test: $(VENV)/.test
 	$(PY) -m pytest
+
+# Every picture in docs/images/, from the commands shown beside it in docs/.
+figures: $(VENV)/.base
+	$(PY) scripts/lab_figures.py
+	$(PY) scripts/notes_figures.py
+
+# Jupyter on the notebooks, one per deck of the notes.
+notebook: $(VENV)/.base
+	$(PIP) install -q -e ".[notebook]"
+	$(VENV)/bin/jupyter notebook notebooks/
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/mlp.py
