@@ -1,11 +1,11 @@
 """Global configuration: the float policy and the random generator (the array seam is
-:mod:`deepgrad.backend`, whose ``xp`` is re-exported here).
+:mod:`deepgrad._blas`, whose ``xp`` is re-exported here).
 
 ``xp`` names the array module (NumPy). The engine is written against NumPy's API only
 (ufuncs with ``out=``, ``matmul``, reductions), the API CuPy mirrors; today the modules import
 NumPy directly, and running on CuPy means routing their array calls through ``xp`` and moving
 batches to the device in ``fit`` (not done yet). The optimizers' two whole-buffer operations
-(``axpby``, ``all_finite``) already go through :mod:`deepgrad.backend`.
+(``axpby``, ``all_finite``) already go through :mod:`deepgrad._blas`.
 
 Float policy (Keras's ``floatx``): parameters, activations and gradients are created in
 ``floatx()``, float32 by default; ``set_floatx("float64")`` switches new weights and inputs
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepgrad.backend import xp  # the array module (see the module docstring)
+from deepgrad._blas import xp  # the array module (see the module docstring)
 
 _FLOATX = "float32"
 _VALID_FLOATX = ("float16", "float32", "float64")

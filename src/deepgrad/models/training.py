@@ -23,7 +23,7 @@ from .. import config
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
-from ..backend import all_finite
+from .._blas import all_finite
 from ..callbacks.base import Callback, CallbackList, History
 from ..layers.base import check_batch_split
 

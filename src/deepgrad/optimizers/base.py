@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from deepgrad._validation import check_float
-from deepgrad.backend import all_finite
+from deepgrad._blas import all_finite
 
 from . import schedules as _schedules
 from . import transforms as T
@@ -542,7 +542,7 @@ class Optimizer:
 
     @staticmethod
     def _finite(grads):
-        """All gradients finite? (:func:`deepgrad.backend.all_finite`: one BLAS read per array;
+        """All gradients finite? (:func:`deepgrad._blas.all_finite`: one BLAS read per array;
         only if its sum is NaN or overflows does the exact elementwise test run.)"""
         return all(all_finite(g) for g in grads)
 

@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from deepgrad.backend import axpby, sum_of_squares
+from deepgrad._blas import axpby, sum_of_squares
 
 __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
@@ -77,7 +77,7 @@ def _zeros(params):
 
 
 def _accumulate(acc, decay, x):
-    """``acc <- decay * acc + x`` in place, one pass (:func:`deepgrad.backend.axpby`).
+    """``acc <- decay * acc + x`` in place, one pass (:func:`deepgrad._blas.axpby`).
 
     Moving averages ``a <- rho a + (1 - rho) x`` are kept as undamped sums
     ``a_sum = a / (1 - rho)`` updated this way; the constant ``1 - rho`` folds into the
@@ -109,7 +109,7 @@ class GradientTransformation:
 
         The optimizer steps through this method. A transformation that ends a chain may
         override it to fuse its last operation with the addition (SGD's whole step is one
-        ``w <- w - lr * g``, a single :func:`deepgrad.backend.axpby`); the result is
+        ``w <- w - lr * g``, a single :func:`deepgrad._blas.axpby`); the result is
         ``update`` followed by the addition, bit for bit unless the override says otherwise.
         """
         updates, state = self.update(updates, state, params)
@@ -324,7 +324,7 @@ class scale_by_momentum(GradientTransformation):
     float or a callable of the step (e.g. :class:`~deepgrad.optimizers.schedules.SutskeverMomentum`).
 
     :meth:`apply` (the optimizer's path when this ends the chain) adds to the parameters with
-    the one-pass ``axpby`` of :mod:`deepgrad.backend`: plain SGD is one pass over memory,
+    the one-pass ``axpby`` of :mod:`deepgrad._blas`: plain SGD is one pass over memory,
     ``w <- w - lr * g``; momentum two, ``v <- mu * v - lr * g`` then ``w <- w + v``; Nesterov
     three (``w <- w + mu * v`` then ``w <- w - lr * g``, so its rounding differs from
     :meth:`update` followed by the addition in the last bit).

@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 import pytest
 
-from deepgrad import backend as B
+from deepgrad import _blas as B
 
 SIZES = [1, 2, 7, 8, 9, 31, 33, 1000, 4099, 100_003]
 
@@ -114,7 +114,7 @@ def test_a_new_array_in_place_of_a_freed_one_is_bound_afresh():
 
 
 def test_no_blas_environment_variable_turns_blas_off():
-    code = "from deepgrad import backend as B; print(B.blas_info(), len(B._FUNCS), len(B._ASUM))"
+    code = "from deepgrad import _blas as B; print(B.blas_info(), len(B._FUNCS), len(B._ASUM))"
     out = subprocess.run([sys.executable, "-c", code], env={"DEEPGRAD_NO_BLAS": "1", "PATH": ""},
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["None", "0", "0"]
