@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from deepgrad import optimizers as O
-from deepgrad.optimizers import base as B
+from deepgrad.optimizers import _threaded as Th
 from deepgrad.optimizers import schedules as S
 from deepgrad.optimizers import transforms as T
 
@@ -59,6 +59,7 @@ def test_single_point_and_model_buffer_use_the_same_objects(cls):
     np.testing.assert_array_equal(point, other)
     pbuf, params, gbuf, grads = _model_buffers()
     opt3 = cls(learning_rate=0.1)
+    opt3.use_flat_buffers(pbuf, gbuf)  # the model's hand-off
     _train(opt3, params, grads, 2)
     assert opt3._layout.flat and len(opt3._layout.group_params) == 1
     # one flat buffer per slot
@@ -71,6 +72,7 @@ def test_flat_and_separate_paths_agree_bitwise(cls):
     sep = [p.copy() for p in params]
     sep_g = [g.copy() for g in grads]
     a, b = cls(learning_rate=0.05, clipnorm=1.0), cls(learning_rate=0.05, clipnorm=1.0)
+    a.use_flat_buffers(pbuf, gbuf)
     rng = np.random.default_rng(3)
     for _ in range(5):
         for g, h in zip(grads, sep_g):
@@ -84,15 +86,16 @@ def test_flat_and_separate_paths_agree_bitwise(cls):
 
 @pytest.mark.parametrize("cls", ALL)
 def test_threaded_slices_agree_bitwise(cls, monkeypatch):
-    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(Th, "MIN_ELEMENTS_PER_THREAD", 8)
     results, previous = [], O.get_num_threads()
     try:
         for threads in (1, 3):
             O.set_num_threads(threads)
             pbuf, params, gbuf, grads = _model_buffers()
             opt = cls(learning_rate=0.05, weight_decay=0.01)
+            opt.use_flat_buffers(pbuf, gbuf)
             _train(opt, params, grads, 4)
-            assert (opt._parts is None) == (threads == 1)
+            assert (opt._threads.parts is None) == (threads == 1)
             results.append((pbuf.copy(), opt.get_state()))
     finally:
         O.set_num_threads(previous)
@@ -105,44 +108,45 @@ def test_threaded_slices_agree_bitwise(cls, monkeypatch):
 def test_the_thread_split_is_kept_only_if_its_timed_trial_steps_were_faster(monkeypatch, split_cost, kept):
     # A fake clock: a step run split costs `split_cost`, one in the calling thread costs 2.
     clock = [0.0]
-    real_run = B.Optimizer._run
+    real_run = Th.run
 
-    def run(self, layout, parts):
+    def run(transform, state, layout, parts):
         clock[0] += 2.0 if parts is None else split_cost
-        return real_run(self, layout, parts)
+        return real_run(transform, state, layout, parts)
 
-    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
-    monkeypatch.setattr(B, "SPLIT_TRIAL_START", 2)
-    monkeypatch.setattr(B.Optimizer, "_run", run)
-    monkeypatch.setattr(B.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(Th, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(Th, "SPLIT_TRIAL_START", 2)
+    monkeypatch.setattr(Th, "run", run)
+    monkeypatch.setattr(Th.time, "perf_counter", lambda: clock[0])
     previous = O.get_num_threads()
     O.set_num_threads(2)
     try:
         pbuf, params, gbuf, grads = _model_buffers()
         opt = O.Adam(learning_rate=0.05)
+        opt.use_flat_buffers(pbuf, gbuf)
         _train(opt, params, grads, 2)  # SPLIT_TRIAL_START steps in the calling thread
-        assert clock[0] == 2 * 2.0 and opt._split_trial == ([], []) and not opt._use_split
-        _train(opt, params, grads, 4 * B.SPLIT_TRIAL_BLOCK - 1)
-        assert opt._split_trial is not None  # still timing
+        assert clock[0] == 2 * 2.0 and opt._threads.trial == ([], []) and not opt._threads.use_split
+        _train(opt, params, grads, 4 * Th.SPLIT_TRIAL_BLOCK - 1)
+        assert opt._threads.trial is not None  # still timing
         _train(opt, params, grads, 1, seed=5)
-        assert opt._split_trial is None
-        assert opt._use_split == kept
+        assert opt._threads.trial is None
+        assert opt._threads.use_split == kept
         # after SPLIT_RETRIAL_STEPS more steps the trial starts again
-        monkeypatch.setattr(B, "SPLIT_RETRIAL_STEPS", 3)
+        monkeypatch.setattr(Th, "SPLIT_RETRIAL_STEPS", 3)
         _train(opt, params, grads, 3, seed=6)
-        assert opt._split_trial == ([], []) and opt._trial_index == 0
-        _train(opt, params, grads, 4 * B.SPLIT_TRIAL_BLOCK, seed=7)
-        assert opt._split_trial is None and opt._use_split == kept
+        assert opt._threads.trial == ([], []) and opt._threads.trial_index == 0
+        _train(opt, params, grads, 4 * Th.SPLIT_TRIAL_BLOCK, seed=7)
+        assert opt._threads.trial is None and opt._threads.use_split == kept
         # the trial alternated, and every step (either way) was the same algorithm: compare
         # with the same steps in one thread
         O.set_num_threads(1)
         pbuf1, params1, gbuf1, grads1 = _model_buffers()
         ref = O.Adam(learning_rate=0.05)
         _train(ref, params1, grads1, 2)
-        _train(ref, params1, grads1, 4 * B.SPLIT_TRIAL_BLOCK - 1)
+        _train(ref, params1, grads1, 4 * Th.SPLIT_TRIAL_BLOCK - 1)
         _train(ref, params1, grads1, 1, seed=5)
         _train(ref, params1, grads1, 3, seed=6)
-        _train(ref, params1, grads1, 4 * B.SPLIT_TRIAL_BLOCK, seed=7)
+        _train(ref, params1, grads1, 4 * Th.SPLIT_TRIAL_BLOCK, seed=7)
         np.testing.assert_array_equal(pbuf, pbuf1)
     finally:
         O.set_num_threads(previous)
@@ -154,6 +158,7 @@ def test_no_allocation_per_step():
     pbuf, gbuf = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
     params, grads = [pbuf[:150_000].reshape(300, 500), pbuf[150_000:]], [gbuf[:150_000].reshape(300, 500), gbuf[150_000:]]
     opt = O.Adam(clipvalue=1.0, weight_decay=0.01)
+    opt.use_flat_buffers(pbuf, gbuf)
     pairs = list(zip(grads, params))
     opt.apply_gradients(pairs)
     opt.apply_gradients(pairs)
@@ -280,29 +285,25 @@ def test_state_names_and_validation():
     opt = O.Adam(amsgrad=True)
     opt.apply_gradients(zip([np.ones((2, 3)), np.ones(3)], w))
     st = opt.get_state()
-    raw = {"iterations", "adam/count", "adam/m_sum/0", "adam/m_sum/1", "adam/v_sum/0", "adam/v_sum/1",
-           "adam/vmax_sum/0", "adam/vmax_sum/1"}
-    derived = {"adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1", "adam/vhat/0", "adam/vhat/1"}
-    assert set(st) == raw | derived
-    assert int(st["iterations"]) == 1 and st["adam/m_sum/0"].shape == (2, 3)
-    # Keras's m = 0 + (1 - 0) * 0.1 = 0.1 after one step with g = 1 (m_sum = m / (1 - beta_1) = 1)
+    assert set(st) == {"iterations", "adam/count", "adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1",
+                       "adam/vhat/0", "adam/vhat/1"}
+    assert int(st["iterations"]) == 1 and st["adam/m/0"].shape == (2, 3)
+    # the notes' units: m = 0.9 * 0 + 0.1 * 1 = 0.1 and v = 0.999 * 0 + 0.001 * 1^2 after one step with g = 1
     np.testing.assert_allclose(st["adam/m/0"], 0.1)
-    np.testing.assert_allclose(st["adam/m_sum/0"], 1.0)
     np.testing.assert_allclose(st["adam/v/1"], 0.001)
-    assert set(opt.get_state(include_derived=False)) == raw
-    opt.set_state({k: v for k, v in st.items() if k in raw})  # the derived entries are optional
+    np.testing.assert_allclose(st["adam/vhat/1"], 0.001)
     opt.set_state(st)
     bad = dict(st)
-    bad["adam/m_sum/0"] = np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"adam/m_sum/0.*\(2, 3\)"):
+    bad["adam/m/0"] = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"adam/m/0.*\(2, 3\)"):
         opt.set_state(bad)
     missing = dict(st)
-    del missing["adam/v_sum/1"]
+    del missing["adam/v/1"]
     with pytest.raises(ValueError, match="missing"):
         opt.set_state(missing)
     with pytest.raises(ValueError, match="iterations"):
         opt.set_state({})
-    assert opt.get_state()["adam/m_sum/0"] is not opt.get_state()["adam/m_sum/0"]  # copies
+    assert opt.get_state()["adam/m/0"] is not opt.get_state()["adam/m/0"]  # copies
 
 
 @pytest.mark.parametrize("cls,names", [
@@ -310,7 +311,7 @@ def test_state_names_and_validation():
     (O.Adamax, {"adamax/m/0": "m"}), (O.RMSprop, {"rmsprop/velocity/0": "v"}),
     (O.Adadelta, {"adadelta/E_g/0": "v"}),
 ])
-def test_derived_state_is_in_textbook_units(cls, names):
+def test_state_is_in_textbook_units(cls, names):
     # literal moving averages: m = m + (g - m)(1 - beta_1), v = v + (g^2 - v)(1 - beta_2)
     # (rho for RMSprop/Adadelta)
     opt = cls(learning_rate=0.01)
@@ -333,12 +334,14 @@ def test_layout_change_keeps_the_state():
     # moves along, and the 4th step equals the 4th step of an optimizer that stayed flat.
     pbuf, params, gbuf, grads = _model_buffers()
     moved = O.Adam(0.01)
+    moved.use_flat_buffers(pbuf, gbuf)
     _train(moved, params, grads, 3)
     sep, sep_g = [p.copy() for p in params], [np.ones_like(p) for p in params]
     moved.apply_gradients(zip(sep_g, sep))
     assert not moved._layout.flat and moved.iterations == 4
     pbuf2, params2, gbuf2, grads2 = _model_buffers()
     stayed = O.Adam(0.01)
+    stayed.use_flat_buffers(pbuf2, gbuf2)
     _train(stayed, params2, grads2, 3)
     gbuf2[...] = 1.0
     stayed.apply_gradients(zip(grads2, params2))
@@ -365,6 +368,7 @@ def test_exclusion_on_the_flat_path():
     pbuf, params, gbuf, grads = _model_buffers()
     before = [p.copy() for p in params]
     opt = O.Adam(learning_rate=0.1, weight_decay=0.5)
+    opt.use_flat_buffers(pbuf, gbuf)
     opt.exclude_from_weight_decay(var_list=[params[1], params[3]])
     opt.apply_gradients(zip(grads, params))  # zero gradients: Adam's step is 0, only decay moves w
     assert opt._layout.flat
@@ -546,12 +550,13 @@ def test_set_num_threads_validation():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_threaded_step_in_a_forked_child(monkeypatch):
     # the child must not wait on the parent's worker threads (they do not exist after fork)
-    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(Th, "MIN_ELEMENTS_PER_THREAD", 8)
     previous = O.get_num_threads()
     O.set_num_threads(2)
     try:
         pbuf, params, gbuf, grads = _model_buffers()
         opt = O.Adam()
+        opt.use_flat_buffers(pbuf, gbuf)
         _train(opt, params, grads, 1)
         r, w = os.pipe()
         pid = os.fork()
@@ -570,19 +575,21 @@ def test_threaded_step_in_a_forked_child(monkeypatch):
 
 def test_threaded_parts_follow_new_buffers(monkeypatch):
     # the same variables in new (flat) buffers: the per-thread slices must move to them
-    monkeypatch.setattr(B, "MIN_ELEMENTS_PER_THREAD", 8)
+    monkeypatch.setattr(Th, "MIN_ELEMENTS_PER_THREAD", 8)
     previous = O.get_num_threads()
     O.set_num_threads(2)
     try:
         pbuf, params, gbuf, grads = _model_buffers()
         opt = O.Adam(0.1)
+        opt.use_flat_buffers(pbuf, gbuf)
         _train(opt, params, grads, 2)
         old = pbuf.copy()
         pbuf2, params2, gbuf2, grads2 = _model_buffers()
         pbuf2[...] = pbuf
         gbuf2[...] = 1.0
+        opt.use_flat_buffers(pbuf2, gbuf2)
         opt.apply_gradients(zip(grads2, params2))
         np.testing.assert_array_equal(pbuf, old)
-        assert np.all(pbuf2 != old) and opt._parts is not None
+        assert np.all(pbuf2 != old) and opt._threads.parts is not None
     finally:
         O.set_num_threads(previous)

@@ -12,7 +12,8 @@ Strings resolve (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...); the notes' legacy s
 from deepgrad.registry import Registry
 
 from . import functional, schedules, transforms
-from .base import Optimizer, TransformOptimizer, get_num_threads, set_num_threads
+from ._threaded import get_num_threads, set_num_threads
+from .base import Optimizer, TransformOptimizer
 from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 
 OPTIMIZERS = Registry("optimizer")

@@ -5,6 +5,9 @@ Every class also takes the base arguments (``weight_decay``, ``clipnorm``, ``cli
 :class:`~deepgrad.optimizers.base.Optimizer`. In the equations ``g`` is the gradient (after
 clipping), ``w`` the variable, ``lr`` the learning rate at the current step and ``t`` the
 1-based step (``iterations + 1``). Every slot starts at 0 except Adagrad's accumulator.
+The moving averages are written as in the notes, ``m <- beta_1 * m + (1 - beta_1) * g``;
+Keras writes ``m <- m + (g - m) * (1 - beta_1)``, the same number up to the last bit. The
+optimizer's state (``get_state``) holds exactly these quantities, named as here.
 
 Batch gradient descent, stochastic gradient descent and mini-batch gradient descent are the
 same optimizer: only the ``batch_size`` given to ``fit`` differs (``len(x)``: batch GD, ``1``:
@@ -148,8 +151,8 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015), Keras's form::
 
-        m <- m + (g - m) * (1 - beta_1)
-        v <- v + (g^2 - v) * (1 - beta_2)
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g^2
         vhat <- max(vhat, v)              (amsgrad; vhat replaces v below)
         alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - alpha_t * m / (sqrt(v) + epsilon)
@@ -199,7 +202,7 @@ class Nadam(Optimizer):
 
         u_t = beta_1 * (1 - 0.5 * 0.96^t);  u_{t+1} = beta_1 * (1 - 0.5 * 0.96^(t+1))
         P_t = P_{t-1} * u_t                 (P_0 = 1)
-        m <- m + (g - m) * (1 - beta_1);  v <- v + (g^2 - v) * (1 - beta_2)
+        m <- beta_1 * m + (1 - beta_1) * g;  v <- beta_2 * v + (1 - beta_2) * g^2
         mhat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)
         vhat = v / (1 - beta_2^t)
         w <- w - lr * mhat / (sqrt(vhat) + epsilon)
@@ -224,7 +227,7 @@ class Nadam(Optimizer):
 class Adamax(Optimizer):
     """Adamax (Kingma & Ba 2015, infinity norm), Keras's form::
 
-        m <- m + (g - m) * (1 - beta_1)
+        m <- beta_1 * m + (1 - beta_1) * g
         u <- max(beta_2 * u, |g|)
         w <- w - lr * m / ((1 - beta_1^t) * (u + epsilon))
 
