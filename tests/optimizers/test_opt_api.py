@@ -593,3 +593,69 @@ def test_threaded_parts_follow_new_buffers(monkeypatch):
         assert np.all(pbuf2 != old) and opt._threads.parts is not None
     finally:
         O.set_num_threads(previous)
+
+
+# ----------------------------------------------------------------------------- tiny epsilon / clip values
+@pytest.mark.parametrize("make,name", [
+    (lambda: O.Adam(epsilon=1e-50), "epsilon"), (lambda: O.RMSprop(epsilon=1e-40), "epsilon"),
+    (lambda: O.Adagrad(epsilon=1e-45), "epsilon"), (lambda: O.SGD(clipvalue=1e-39), "clipvalue"),
+    (lambda: O.Adam(clipnorm=1e-60), "clipnorm"), (lambda: O.Adam(global_clipnorm=1e-60), "global_clipnorm"),
+])
+def test_a_value_below_the_dtypes_smallest_normal_is_refused_at_the_build(make, name):
+    # float32's smallest positive normal is 1.18e-38: 1e-50 became 0 in the step and a zero
+    # gradient then gave 0 / 0 = NaN weights (issue 13). Refused before anything changes.
+    w = np.ones(3, dtype=np.float32)
+    opt = make()
+    with pytest.raises(ValueError, match=rf"`{name}`.*float32.*1\.18e-38"):
+        opt.apply_gradients([(np.zeros(3, dtype=np.float32), w)])
+    np.testing.assert_array_equal(w, 1.0)
+    assert opt.iterations == 0 and opt._transform is None
+    # in float64 (smallest normal 2.2e-308) the same value is a positive number: a zero
+    # gradient leaves the weights as they were
+    w64 = np.ones(3)
+    make().apply_gradients([(np.zeros(3), w64)])
+    np.testing.assert_array_equal(w64, 1.0)
+
+
+def test_the_smallest_normal_itself_is_accepted():
+    w = np.ones(3, dtype=np.float32)
+    O.Adam(epsilon=float(np.finfo(np.float32).tiny)).apply_gradients([(np.zeros(3, dtype=np.float32), w)])
+    np.testing.assert_array_equal(w, 1.0)
+
+
+# ----------------------------------------------------------------------------- the model's hand-off
+def test_a_model_hands_its_flat_buffers_to_the_optimizer():
+    # Sequential packs its trainable weights into one buffer and tells the optimizer: the step
+    # then runs on the whole buffers, and fit's result equals the per-variable path bit for bit.
+    from deepgrad.layers import Dense
+    from deepgrad.models import Sequential
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 2))
+    results = []
+    for hand_off in (True, False):
+        model = Sequential([Dense(4, input_shape=(3,), activation="tanh"), Dense(2)])
+        model.set_weights([np.full(s, 0.1) for s in [(3, 4), (4,), (4, 2), (2,)]])
+        opt = O.Adam(0.01)
+        if not hand_off:
+            opt.use_flat_buffers = lambda params, grads: None  # ignore the hand-off
+        model.compile(optimizer=opt, loss="mse")
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0, shuffle=False)
+        assert opt._layout.flat == hand_off
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_use_flat_buffers_checks_its_arguments():
+    opt = O.SGD()
+    with pytest.raises(TypeError, match="`params`"):
+        opt.use_flat_buffers(np.ones((2, 2)), np.ones(4))
+    with pytest.raises(TypeError, match="`grads`"):
+        opt.use_flat_buffers(np.ones(4), [0.0] * 4)
+    with pytest.raises(ValueError, match="one shape and dtype"):
+        opt.use_flat_buffers(np.ones(4), np.ones(5))
+    # buffers that do not hold the stepped arrays are not used: the step runs per variable
+    pbuf, params, gbuf, grads = _model_buffers()
+    opt.use_flat_buffers(np.ones(pbuf.size), np.ones(pbuf.size))
+    _train(opt, params, grads, 1)
+    assert not opt._layout.flat

@@ -148,7 +148,8 @@ def check_values(transform, state, shapes, where):
             if len({a.shape for _, a in entries.values()}) > 1:
                 raise ValueError(f"{where}: the `state` entries of variable {i} must have one shape "
                                  f"(its variable's), got { {n: a.shape for n, a in entries.values()} }.")
-            problem = t.check_slots({k: a for k, (_, a) in entries.items()}) if hasattr(t, "check_slots") else None
+            with np.errstate(all="ignore"):
+                problem = t.check_slots({k: a for k, (_, a) in entries.items()}) if hasattr(t, "check_slots") else None
             if problem:
                 raise ValueError(f"{where}: `state` of variable {i} ({prefix}): {problem}.")
     return arrays
@@ -183,17 +184,23 @@ def set_state(opt, state) -> None:
     shapes = opt._layout.shapes
     check_names(state, names(opt._transform, opt._state, len(shapes)), where)
     arrays = check_values(opt._transform, state, shapes, where)
-    writes = []
+    slots, scalars = [], []
     for prefix, _, key, st, value in _items(opt._transform, opt._state):
         if isinstance(value, list):
-            writes += [(v, arrays[f"{prefix}/{key}/{i}"]) for i, v in enumerate(opt._layout.variable_views(value))]
+            for i, v in enumerate(opt._layout.variable_views(value)):
+                name = f"{prefix}/{key}/{i}"
+                with np.errstate(over="ignore"):
+                    a = arrays[name].astype(v.dtype)
+                if not np.all(np.isfinite(a)):  # e.g. 1e300 for a float32 slot
+                    raise ValueError(f"{where}: `state`[{name!r}] must be finite in the slot's dtype {v.dtype}, "
+                                     f"got values beyond its range (max {np.finfo(v.dtype).max:.3g}).")
+                slots.append((v, a))
         else:
-            writes.append((st, key, type(value)(arrays[f"{prefix}/{key}"].item())))
-    for w in writes:
-        if len(w) == 2:
-            w[0][...] = w[1]
-        else:
-            w[0][w[1]] = w[2]
+            scalars.append((st, key, type(value)(arrays[f"{prefix}/{key}"].item())))
+    for v, a in slots:
+        v[...] = a
+    for st, key, value in scalars:
+        st[key] = value
     opt.iterations = it  # sets the counts too
 
 
