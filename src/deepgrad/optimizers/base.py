@@ -20,22 +20,23 @@ slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
 from __future__ import annotations
 
 import math
-import numbers
 import operator
 import warnings
 
 import numpy as np
 
 from deepgrad._blas import all_finite
-from deepgrad._validation import check_float
 
-from . import _state, _threaded
+from . import _args, _state, _threaded
 from . import schedules as _schedules
 from . import transforms as T
-from ._layout import Layout, array_and_name, check_flat_buffer, param_array, unpack_pairs
-
-#: Hyperparameters that must stay a positive number in the parameters' dtype (checked at the build).
-_TINY_CHECKED = ("epsilon", "clipnorm", "clipvalue", "global_clipnorm")
+from ._layout import (
+    Layout,
+    array_and_name,
+    check_flat_buffer,
+    param_array,
+    unpack_pairs,
+)
 
 
 class Optimizer:
@@ -70,31 +71,11 @@ class Optimizer:
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
-        where = type(self).__name__
-        if "lr" in kwargs:
-            if learning_rate is not None:
-                raise ValueError(f"{where}: pass `learning_rate` or its alias `lr`, not both.")
-            learning_rate = kwargs.pop("lr")
-        decay = kwargs.pop("decay", None)
-        if kwargs:
-            raise TypeError(f"{where}: unexpected keyword argument(s) {sorted(kwargs)}.")
-        self._learning_rate = self._check_learning_rate(
-            self._default_learning_rate if learning_rate is None else learning_rate, where)
-        if decay is not None:
-            decay = check_float(decay, "decay", where, low=0.0)
-            if not isinstance(self._learning_rate, float):
-                raise ValueError(f"{where}: `decay` needs a float `learning_rate`, got {self._learning_rate!r}.")
-            if decay > 0:
-                self._learning_rate = _schedules.InverseTimeDecay(self._learning_rate, 1, decay)
-        clips = {k: v for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                   ("global_clipnorm", global_clipnorm)) if v is not None}
-        if len(clips) > 1:
-            raise ValueError(f"{where}: only one of `clipnorm`, `clipvalue`, `global_clipnorm` can be set, "
-                             f"got {sorted(clips)}.")
-        self.clipnorm = self.clipvalue = self.global_clipnorm = None
-        for k, v in clips.items():
-            setattr(self, k, check_float(v, k, where, low=0.0, low_inclusive=False))
-        self.weight_decay = check_float(weight_decay, "weight_decay", where, low=0.0, allow_none=True)
+        self._learning_rate, self.weight_decay, clips = _args.common_arguments(
+            type(self).__name__, self._default_learning_rate, learning_rate, weight_decay, clipnorm,
+            clipvalue, global_clipnorm, kwargs)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            clips.get(k) for k in ("clipnorm", "clipvalue", "global_clipnorm"))
         self.name = name or type(self).__name__.lower()
         self._iterations = 0
         self.nonfinite_steps = 0
@@ -131,12 +112,6 @@ class Optimizer:
             self._pending_state["iterations"] = np.asarray(step, dtype=np.int64)
 
     # ------------------------------------------------------------------ learning rate
-    @staticmethod
-    def _check_learning_rate(value, where):
-        if isinstance(value, _schedules.LearningRateSchedule) or (callable(value) and not isinstance(value, numbers.Real)):
-            return value
-        return check_float(value, "learning_rate", where, low=0.0)
-
     def _lr_at(self, step):
         """The learning rate at ``step``, evaluated once per step and checked finite and >= 0."""
         if step != self._lr_step:
@@ -158,7 +133,7 @@ class Optimizer:
         if callable(self._learning_rate) and not callable(value):
             raise TypeError(f"{type(self).__name__}: this optimizer's `learning_rate` is a schedule "
                             f"({self._learning_rate!r}); it cannot be set to a float.")
-        self._learning_rate = self._check_learning_rate(value, type(self).__name__)
+        self._learning_rate = _args.check_learning_rate(value, type(self).__name__)
         self._lr_step = None
 
     # ------------------------------------------------------------------ the chain
@@ -244,18 +219,8 @@ class Optimizer:
                              f"{params.shape} {params.dtype} and {grads.shape} {grads.dtype}.")
         self._flat_buffers = (params, grads)
 
-    def _check_tiny(self, params):
-        for dtype in {p.dtype for p in params}:
-            tiny = float(np.finfo(dtype).tiny)
-            for name in _TINY_CHECKED:
-                value = getattr(self, name, None)
-                if isinstance(value, float) and value < tiny:
-                    raise ValueError(f"{type(self).__name__}: `{name}`={value!r} is below the smallest positive "
-                                     f"normal {dtype} number ({tiny:.3g}): the step would round it to 0. "
-                                     f"Use `{name}` >= {tiny:.3g} or a wider dtype.")
-
     def _build(self, grads, params, variables):
-        self._check_tiny(params)
+        _args.check_tiny(self, params)
         self._layout = Layout(grads, params, self._flat_buffers)
         self._version += 1
         self._shapes = [p.shape for p in params]
@@ -370,25 +335,3 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} learning_rate={self._learning_rate!r} iterations={self.iterations}>"
-
-
-class TransformOptimizer(Optimizer):
-    """Wrap any transformation (e.g. your own ``chain(...)``) in the optimizer API.
-
-    The transformation's updates are added to the parameters, so it must end with the
-    ``-learning_rate`` scaling (e.g. ``transforms.scale_by_learning_rate(0.1)``). The
-    optimizer's own ``learning_rate`` is unused unless passed to the pieces as
-    ``opt._lr_at``; clipping and weight decay arguments are added around it as usual.
-    """
-
-    def __init__(self, transform, **kwargs):
-        if not (hasattr(transform, "init") and hasattr(transform, "update")):
-            raise TypeError(f"TransformOptimizer: `transform` must have init/update, got {type(transform).__name__}.")
-        self.transform = transform
-        super().__init__(**kwargs)
-
-    def _algorithm(self, learning_rate):
-        return self.transform
-
-    def get_config(self):
-        raise TypeError("TransformOptimizer.get_config: a user-defined transformation is not serializable.")

@@ -268,3 +268,25 @@ class Adadelta(Optimizer):
 
     def _hyper_config(self):
         return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class TransformOptimizer(Optimizer):
+    """Wrap any transformation (e.g. your own ``chain(...)``) in the optimizer API.
+
+    The transformation's updates are added to the parameters, so it must end with the
+    ``-learning_rate`` scaling (e.g. ``transforms.scale_by_learning_rate(0.1)``). The
+    optimizer's own ``learning_rate`` is unused unless passed to the pieces as
+    ``opt._lr_at``; clipping and weight decay arguments are added around it as usual.
+    """
+
+    def __init__(self, transform, **kwargs):
+        if not (hasattr(transform, "init") and hasattr(transform, "update")):
+            raise TypeError(f"TransformOptimizer: `transform` must have init/update, got {type(transform).__name__}.")
+        self.transform = transform
+        super().__init__(**kwargs)
+
+    def _algorithm(self, learning_rate):
+        return self.transform
+
+    def get_config(self):
+        raise TypeError("TransformOptimizer.get_config: a user-defined transformation is not serializable.")

@@ -40,10 +40,26 @@ Conventions (what lets one step run with no allocation):
   per-variable operations (``clip_by_norm``, the weight-decay mask) look at it.
 """
 
-from .algorithms import (scale_by_adadelta, scale_by_adagrad, scale_by_adam, scale_by_adamax, scale_by_momentum,
-                         scale_by_nadam, scale_by_rms)
-from .core import (GradientTransformation, ParamList, ScaledDirection, add_decayed_weights, chain, clip,
-                   clip_by_global_norm, clip_by_norm, scale_by_learning_rate)
+from .algorithms import (
+                         scale_by_adadelta,
+                         scale_by_adagrad,
+                         scale_by_adam,
+                         scale_by_adamax,
+                         scale_by_momentum,
+                         scale_by_nadam,
+                         scale_by_rms,
+)
+from .core import (
+                         GradientTransformation,
+                         ParamList,
+                         ScaledDirection,
+                         add_decayed_weights,
+                         chain,
+                         clip,
+                         clip_by_global_norm,
+                         clip_by_norm,
+                         scale_by_learning_rate,
+)
 
 __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
