@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import torch
 
 from deepgrad import optimizers as O
 from deepgrad.optimizers import schedules as S

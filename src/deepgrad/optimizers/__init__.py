@@ -21,13 +21,16 @@ from .optimizers import (
     Adam,
     Adamax,
     AdamW,
+    Ftrl,
+    Lamb,
+    Lion,
     Nadam,
     RMSprop,
     TransformOptimizer,
 )
 
 OPTIMIZERS = Registry("optimizer")
-for _cls in (SGD, Adagrad, Adam, Adamax, Nadam, Adadelta):
+for _cls in (SGD, Adagrad, Adam, Adamax, Nadam, Adadelta, Lion, Lamb, Ftrl):
     OPTIMIZERS.register()(_cls)
 OPTIMIZERS.register("rmsprop")(RMSprop)
 OPTIMIZERS.register("adamw")(AdamW)
@@ -39,7 +42,7 @@ sgd, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta = (
 __all__ = [
     "Optimizer", "TransformOptimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam",
     "Adamax", "Adadelta", "sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adamax",
-    "adadelta", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
+    "adadelta", "Lion", "Lamb", "Ftrl", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
 ]
 
 

@@ -270,6 +270,106 @@ class Adadelta(Optimizer):
         return {"rho": self.rho, "epsilon": self.epsilon}
 
 
+class Lion(Optimizer):
+    """Lion (Chen et al. 2023, "symbolic discovery"), Keras 3's form::
+
+        c = beta_1 * m + (1 - beta_1) * g
+        w <- w - lr * sign(c)
+        m <- beta_2 * m + (1 - beta_2) * g
+
+    Every coordinate moves by exactly ``lr`` (or 0): use a learning rate 3-10x smaller than
+    Adam's. Defaults: ``learning_rate=0.001, beta_1=0.9, beta_2=0.99`` (``beta_1`` in (0, 1],
+    as Keras: at 0 Lion is signSGD).
+    """
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = check_float(beta_1, "beta_1", "Lion", low=0.0, low_inclusive=False, high=1.0)
+        self.beta_2 = _unit(beta_2, "beta_2", "Lion")
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_lion(self.beta_1, self.beta_2, learning_rate)
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class Lamb(Optimizer):
+    """Lamb (You et al. 2019, layer-wise adaptive Adam), Keras 3's form (norms per variable)::
+
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g^2
+        r = (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + epsilon)
+        ratio = ||w|| / ||r||          (1 if either norm is 0)
+        w <- w - ratio * lr * r
+
+    Defaults: ``learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7``. With
+    ``weight_decay`` Keras reads ``||w||`` after the decay, deepgrad before it.
+    """
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = _unit(beta_1, "beta_1", "Lamb")
+        self.beta_2 = _unit(beta_2, "beta_2", "Lamb")
+        self.epsilon = _positive(epsilon, "epsilon", "Lamb")
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_lamb(self.beta_1, self.beta_2, self.epsilon, learning_rate)
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Ftrl(Optimizer):
+    """FTRL-Proximal (McMahan et al. 2013), Keras 3's form (``p = learning_rate_power``,
+    ``l1``/``l2`` the regularization strengths)::
+
+        l2 = l2_regularization_strength + beta / (2 * lr)
+        g2 = g + 2 * l2_shrinkage_regularization_strength * w
+        n_new = n + g^2                     (n_0 = initial_accumulator_value)
+        z <- z + g2 - (n_new^(-p) - n^(-p)) / lr * w
+        quadratic = n_new^(-p) / lr + 2 * l2
+        w <- (clip(z, -l1, l1) - z) / quadratic
+        n <- n_new
+
+    Defaults: ``learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+    l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+    l2_shrinkage_regularization_strength=0.0, beta=0.0``. The learning rate must be > 0 at
+    every step (the rule divides by it).
+    """
+
+    def __init__(self, learning_rate=None, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, name="ftrl", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        w = "Ftrl"
+        self.learning_rate_power = check_float(learning_rate_power, "learning_rate_power", w, high=0.0)
+        self.initial_accumulator_value = check_float(initial_accumulator_value, "initial_accumulator_value", w,
+                                                     low=0.0)
+        self.l1_regularization_strength = check_float(l1_regularization_strength, "l1_regularization_strength",
+                                                      w, low=0.0)
+        self.l2_regularization_strength = check_float(l2_regularization_strength, "l2_regularization_strength",
+                                                      w, low=0.0)
+        self.l2_shrinkage_regularization_strength = check_float(
+            l2_shrinkage_regularization_strength, "l2_shrinkage_regularization_strength", w, low=0.0)
+        self.beta = check_float(beta, "beta", w, low=0.0)
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_ftrl(learning_rate, self.learning_rate_power, self.initial_accumulator_value,
+                               self.l1_regularization_strength, self.l2_regularization_strength,
+                               self.l2_shrinkage_regularization_strength, self.beta)
+
+    def _check_step(self, step):
+        super()._check_step(step)
+        if self._lr_at(step) == 0:
+            raise ValueError(f"Ftrl: the `learning_rate` is 0 at step {step}; Ftrl divides by it (use > 0).")
+
+    def _hyper_config(self):
+        return {k: getattr(self, k) for k in (
+            "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+            "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")}
+
+
 class TransformOptimizer(Optimizer):
     """Wrap any transformation (e.g. your own ``chain(...)``) in the optimizer API.
 

@@ -12,7 +12,7 @@ A transformation is an object with two methods::
 
 Where things are: :mod:`.core` holds the protocol, ``chain``, clipping, weight decay and the
 learning rate; :mod:`.algorithms` the algorithms (momentum, Adagrad, RMSprop, Adam, Nadam,
-Adamax, Adadelta), each keeping the notes' state (Adam's ``m`` and ``v``, the momentum's
+Adamax, Adadelta) and :mod:`.beyond_notes` Keras's others (Lion, Lamb, Ftrl), each keeping the notes' state (Adam's ``m`` and ``v``, the momentum's
 velocity, Adagrad's accumulator, ...) and computing one formula per line.
 
 Conventions (what lets one step run with no allocation):
@@ -49,6 +49,7 @@ from .algorithms import (
                          scale_by_nadam,
                          scale_by_rms,
 )
+from .beyond_notes import scale_by_ftrl, scale_by_lamb, scale_by_lion
 from .core import (
                          GradientTransformation,
                          ParamList,
@@ -65,5 +66,6 @@ __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
     "add_decayed_weights", "scale_by_momentum", "scale_by_adagrad", "scale_by_rms",
     "scale_by_adam", "scale_by_nadam", "scale_by_adamax", "scale_by_adadelta",
-    "scale_by_learning_rate", "ParamList", "ScaledDirection",
+    "scale_by_learning_rate", "ParamList", "ScaledDirection", "scale_by_lion", "scale_by_lamb",
+    "scale_by_ftrl",
 ]
