@@ -130,3 +130,33 @@ def test_ftrl_refuses_a_zero_learning_rate_before_the_step():
         opt.apply_gradients([(np.ones(2), w)])
     np.testing.assert_array_equal(w, 1.0)
     assert opt.iterations == 0
+
+
+# ----------------------------------------------------------------------------- learning_rate as a variable
+def test_learning_rate_reads_and_assigns_like_keras(keras):
+    # Keras 3: optimizer.learning_rate is a variable: .numpy(), .assign(), float() all work
+    theirs, ours = keras.optimizers.SGD(learning_rate=0.05), O.SGD(learning_rate=0.05)
+    for opt in (theirs, ours):
+        assert float(opt.learning_rate) == pytest.approx(0.05, rel=1e-7)
+        assert float(opt.learning_rate.numpy()) == pytest.approx(0.05, rel=1e-7)
+        opt.learning_rate.assign(0.2)
+        assert float(opt.learning_rate) == pytest.approx(0.2, rel=1e-7)
+        assert tuple(opt.learning_rate.shape) == ()
+    # the step uses the assigned rate: w - 0.2 * 1
+    w = np.ones(2)
+    ours.apply_gradients([(np.ones(2), w)])
+    np.testing.assert_allclose(w, 0.8)
+    # still a number for the code that used it as one
+    assert ours.learning_rate == 0.2 and ours.learning_rate * 2 == 0.4 and f"{ours.learning_rate:g}" == "0.2"
+    assert str(ours.learning_rate) == "0.2" and ours.learning_rate.path == "SGD/learning_rate"
+
+
+def test_assigning_a_scheduled_learning_rate_is_refused(keras):
+    from deepgrad.optimizers import schedules as S
+    ours = O.SGD(learning_rate=S.ExponentialDecay(0.1, 10, 0.5))
+    theirs = keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))
+    with pytest.raises(TypeError):
+        theirs.learning_rate = 0.2
+    with pytest.raises(TypeError, match="schedule"):
+        ours.learning_rate.assign(0.2)
+    assert float(ours.learning_rate) == pytest.approx(float(theirs.learning_rate), rel=1e-6)

@@ -37,6 +37,7 @@ from ._layout import (
     param_array,
     unpack_pairs,
 )
+from ._variable import LearningRateValue
 
 
 class Optimizer:
@@ -124,9 +125,10 @@ class Optimizer:
         return self._lr_now
 
     @property
-    def learning_rate(self) -> float:
-        """The current learning rate (a schedule is evaluated at ``iterations``)."""
-        return self._lr_at(self.iterations)
+    def learning_rate(self) -> LearningRateValue:
+        """The current learning rate (a schedule is evaluated at ``iterations``): a float with
+        Keras 3's variable API (``.numpy()``, ``.assign(v)``; :mod:`._variable`)."""
+        return LearningRateValue(self._lr_at(self.iterations), self)
 
     @learning_rate.setter
     def learning_rate(self, value):
