@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from deepgrad._validation import check_float
+from deepgrad._validation import check_bool, check_float, check_int
 
 from . import schedules as _schedules
 
@@ -61,3 +61,16 @@ def check_tiny(opt, params):
                 raise ValueError(f"{type(opt).__name__}: `{name}`={value!r} is below the smallest positive "
                                  f"normal {dtype} number ({tiny:.3g}): the step would round it to 0. "
                                  f"Use `{name}` >= {tiny:.3g} or a wider dtype.")
+
+
+def keras_options(where, use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps):
+    """Keras 3's ``use_ema``/``ema_momentum``/``ema_overwrite_frequency`` and
+    ``gradient_accumulation_steps`` (an int >= 2 or None), checked."""
+    use_ema = check_bool(use_ema, "use_ema", where)
+    ema_momentum = check_float(ema_momentum, "ema_momentum", where, low=0.0, high=1.0)
+    if ema_overwrite_frequency is not None:
+        ema_overwrite_frequency = check_int(ema_overwrite_frequency, "ema_overwrite_frequency", where, minimum=1)
+    if gradient_accumulation_steps is not None:
+        gradient_accumulation_steps = check_int(gradient_accumulation_steps, "gradient_accumulation_steps", where,
+                                                minimum=2)
+    return use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps

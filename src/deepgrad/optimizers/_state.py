@@ -1,6 +1,7 @@
 """An optimizer's state as a flat dict of arrays: names, ``get_state``, and a validated ``set_state``.
 
-Names: ``"iterations"``; per variable ``"<transform>/<slot>/<i>"`` (e.g. ``"adam/m/0"``,
+Names: ``"iterations"`` (the ``apply_gradients`` calls: ``iterations``, or ``k`` times it
+with ``gradient_accumulation_steps=k``, so a state saved mid-group resumes exactly); per variable ``"<transform>/<slot>/<i>"`` (e.g. ``"adam/m/0"``,
 ``"adam/v/0"``: the notes' units); scalars ``"<transform>/<name>"`` (``"adam/count"``,
 ``"nadam/u_product"``). A transform's name is suffixed ``_1``, ``_2``, ... when a chain holds
 it more than once.
@@ -38,6 +39,9 @@ def leaves(transform, state):
         if isinstance(t, T.chain):
             for tt, ss in zip(t.transforms, st):
                 yield from walk(tt, ss)
+        elif isinstance(t, (T.accumulate_gradients, T.ema_of_params)):  # (own state, inner state)
+            yield t, st[0]
+            yield from walk(t.inner, st[1])
         else:
             yield t, st
 
@@ -71,7 +75,7 @@ def variable_index(name):
 
 
 def get_state(opt) -> dict:
-    out = {"iterations": np.asarray(opt.iterations, dtype=np.int64)}
+    out = {"iterations": np.asarray(opt._iterations, dtype=np.int64)}  # the calls (k * steps when accumulating)
     if opt._transform is None:
         return out
     for prefix, _, key, _, value in _items(opt._transform, opt._state):
@@ -178,7 +182,7 @@ def set_state(opt, state) -> None:
     if opt._transform is None:
         if set(state) != {"iterations"}:  # else: get_state() of an unbuilt optimizer
             opt._pending_state = check_pending(opt, state, where)
-        opt.iterations = it  # a pending state keeps the newer step
+        opt._set_calls(it)  # a pending state keeps the newer step
         return
     state = convert_legacy(opt._transform, state)
     shapes = opt._layout.shapes
@@ -201,7 +205,7 @@ def set_state(opt, state) -> None:
         v[...] = a
     for st, key, value in scalars:
         st[key] = value
-    opt.iterations = it  # sets the counts too
+    opt._set_calls(it)  # sets the counts too
 
 
 def check_pending(opt, state, where):

@@ -57,6 +57,13 @@ class Optimizer:
         decay: Keras 2's legacy argument: ``learning_rate`` becomes
             ``InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)``, i.e. the
             notes' ``lr0 / (1 + decay * step)``.
+        use_ema, ema_momentum (0.99), ema_overwrite_frequency (None): Keras's moving average of
+            the weights, ``average <- mu * average + (1 - mu) * w`` after each step (``mu = 0``
+            at the first), copied into the weights every ``ema_overwrite_frequency`` steps and
+            by :meth:`finalize_variable_values` (:class:`.transforms.ema_of_params`).
+        gradient_accumulation_steps: an int >= 2 or None: the weights move every ``k``-th call,
+            by the step on the mean of the ``k`` gradients (:class:`.transforms.accumulate_gradients`);
+            ``iterations`` counts those steps, schedules read the number of calls (Keras).
 
     ``epsilon`` and the clipping values must be at least the smallest positive normal number
     of the parameters' dtype (float32: 1.18e-38; float16: 6.1e-05), or the step would round
@@ -71,12 +78,17 @@ class Optimizer:
     _default_learning_rate = 0.001
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **kwargs):
+                 global_clipnorm=None, name=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, gradient_accumulation_steps=None, **kwargs):
         self._learning_rate, self.weight_decay, clips = _args.common_arguments(
             type(self).__name__, self._default_learning_rate, learning_rate, weight_decay, clipnorm,
             clipvalue, global_clipnorm, kwargs)
         self.clipnorm, self.clipvalue, self.global_clipnorm = (
             clips.get(k) for k in ("clipnorm", "clipvalue", "global_clipnorm"))
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency, self.gradient_accumulation_steps = (
+            _args.keras_options(type(self).__name__, use_ema, ema_momentum, ema_overwrite_frequency,
+                                gradient_accumulation_steps))
+        self._k = self.gradient_accumulation_steps or 1
         self.name = name or type(self).__name__.lower()
         self._iterations = 0
         self.nonfinite_steps = 0
@@ -91,10 +103,10 @@ class Optimizer:
     # ------------------------------------------------------------------ step count
     @property
     def iterations(self) -> int:
-        """Applied steps: the next update uses ``learning_rate(iterations)`` and bias corrections
-        at ``t = iterations + 1`` (Keras). Setting it (Keras's ``iterations.assign``) moves every
-        transform's step ``count`` along; the slots stay."""
-        return self._iterations
+        """Applied steps: the next update uses bias corrections at ``t = iterations + 1`` (Keras).
+        Setting it (Keras's ``iterations.assign``) moves every transform's step ``count`` along;
+        the slots stay. (With ``gradient_accumulation_steps=k``: ``calls // k``.)"""
+        return self._iterations // self._k
 
     @iterations.setter
     def iterations(self, value):
@@ -104,13 +116,18 @@ class Optimizer:
             step = None
         if step is None or isinstance(value, (bool, np.bool_)) or step < 0:
             raise ValueError(f"{type(self).__name__}: `iterations` must be an int >= 0, got {value!r}.")
-        self._iterations = step
+        self._set_calls(step * self._k)
+
+    def _set_calls(self, calls):
+        """``apply_gradients`` calls so far (Keras's ``_iterations``; schedules read it) and the
+        transforms' counts: calls for a wrapper of the whole step, steps taken for the others."""
+        self._iterations = calls
         if self._state is not None:
-            for _, _, st in _state.leaves(self._transform, self._state):
+            for _, t, st in _state.leaves(self._transform, self._state):
                 if "count" in st:
-                    st["count"] = step
+                    st["count"] = calls if getattr(t, "counts_calls", False) else calls // self._k
         if self._pending_state is not None:  # restored at the build: keep the newer step
-            self._pending_state["iterations"] = np.asarray(step, dtype=np.int64)
+            self._pending_state["iterations"] = np.asarray(calls, dtype=np.int64)
 
     # ------------------------------------------------------------------ learning rate
     def _lr_at(self, step):
@@ -128,7 +145,7 @@ class Optimizer:
     def learning_rate(self) -> LearningRateValue:
         """The current learning rate (a schedule is evaluated at ``iterations``): a float with
         Keras 3's variable API (``.numpy()``, ``.assign(v)``; :mod:`._variable`)."""
-        return LearningRateValue(self._lr_at(self.iterations), self)
+        return LearningRateValue(self._lr_at(self._iterations), self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -152,12 +169,18 @@ class Optimizer:
             parts.append(T.clip_by_norm(self.clipnorm))
         if self.global_clipnorm is not None:
             parts.append(T.clip_by_global_norm(self.global_clipnorm))
-        parts.append(self._algorithm(self._lr_at))
+        k = self._k  # with accumulation the step counts differ from the calls the schedule reads
+        lr = self._lr_at if k == 1 else (lambda step: self._lr_at(step * k + k - 1))
+        parts.append(self._algorithm(lr))
         if self.weight_decay:
             decays = [self._decays(v) for v in variables]
-            parts.append(T.add_decayed_weights(self.weight_decay, self._lr_at,
-                                               None if all(decays) else decays.__getitem__))
-        return T.chain(*parts)
+            parts.append(T.add_decayed_weights(self.weight_decay, lr, None if all(decays) else decays.__getitem__))
+        step = T.chain(*parts)
+        if k > 1:
+            step = T.accumulate_gradients(step, k)
+        if self.use_ema:
+            step = T.ema_of_params(step, self.ema_momentum, self.ema_overwrite_frequency, k)
+        return step
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exclude variables from ``weight_decay`` (Keras); call before the optimizer is built.
@@ -228,7 +251,7 @@ class Optimizer:
         self._shapes = [p.shape for p in params]
         self._transform = self._build_transform(variables)
         self._state = self._transform.init(self._layout.params_list)
-        self.iterations = self._iterations  # the counts follow `iterations` (maybe set before the build)
+        self._set_calls(self._iterations)  # the counts follow (`iterations` may be set before the build)
         if self._pending_state is not None:
             try:
                 self.set_state(self._pending_state)
@@ -278,13 +301,13 @@ class Optimizer:
             warnings.warn(f"{type(self).__name__}: non-finite gradient at step {self._iterations}; "
                           f"the step was skipped (nonfinite_steps={self.nonfinite_steps}).",
                           RuntimeWarning, stacklevel=2)
-            return self._iterations
+            return self.iterations
         if _threaded.get_num_threads() > 1:
             self._state = self._threads.step(self._transform, self._state, layout, self._version)
         else:
             self._state = self._transform.apply(layout.group_grads, self._state, layout.params_list)
         self._iterations += 1  # the transforms advanced their counts in the step
-        return self._iterations
+        return self.iterations
 
     def _check_step(self, step):
         """Evaluate (and so validate) every scheduled hyperparameter at ``step`` before any change."""
@@ -312,6 +335,20 @@ class Optimizer:
         _state.set_state(self, state)
         self._lr_step = None
 
+    def finalize_variable_values(self, var_list):
+        """Keras: with ``use_ema``, copy the moving averages into the variables ``var_list`` (the
+        variables the optimizer was built for, in order; Keras's ``fit`` does this at the end)."""
+        if not self.use_ema or self._transform is None:
+            return
+        where = f"{type(self).__name__}.finalize_variable_values"
+        arrays = [param_array(v, where, f"`var_list`[{i}]") for i, v in enumerate(var_list)]
+        averages = self._layout.variable_views(self._state[0]["average"])
+        if [a.shape for a in arrays] != [a.shape for a in averages]:
+            raise ValueError(f"{where}: `var_list` must be the {len(averages)} variables the optimizer was "
+                             f"built for, got shapes {[a.shape for a in arrays]}.")
+        for a, avg in zip(arrays, averages):
+            a[...] = avg
+
     def _hyper_config(self) -> dict:
         """The algorithm's own arguments (subclasses)."""
         return {}
@@ -326,7 +363,9 @@ class Optimizer:
                             "cannot be serialized; use a LearningRateSchedule.")
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, **self._hyper_config()}
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper_config()}
 
     @classmethod
     def from_config(cls, config):

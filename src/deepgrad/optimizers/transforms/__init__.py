@@ -61,11 +61,12 @@ from .core import (
                          clip_by_norm,
                          scale_by_learning_rate,
 )
+from .wrappers import accumulate_gradients, ema_of_params
 
 __all__ = [
     "GradientTransformation", "chain", "clip", "clip_by_norm", "clip_by_global_norm",
     "add_decayed_weights", "scale_by_momentum", "scale_by_adagrad", "scale_by_rms",
     "scale_by_adam", "scale_by_nadam", "scale_by_adamax", "scale_by_adadelta",
     "scale_by_learning_rate", "ParamList", "ScaledDirection", "scale_by_lion", "scale_by_lamb",
-    "scale_by_ftrl",
+    "scale_by_ftrl", "accumulate_gradients", "ema_of_params",
 ]
