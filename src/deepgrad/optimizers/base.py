@@ -30,13 +30,7 @@ from deepgrad._blas import all_finite
 from . import _args, _state, _threaded
 from . import schedules as _schedules
 from . import transforms as T
-from ._layout import (
-    Layout,
-    array_and_name,
-    check_flat_buffer,
-    param_array,
-    unpack_pairs,
-)
+from ._layout import Layout, array_and_name, check_flat_buffer, param_array, unpack_pairs
 from ._variable import LearningRateValue
 
 
