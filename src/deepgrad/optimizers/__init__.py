@@ -14,20 +14,8 @@ from deepgrad.registry import Registry
 from . import functional, schedules, transforms
 from ._threaded import get_num_threads, set_num_threads
 from .base import Optimizer
-from .optimizers import (
-    SGD,
-    Adadelta,
-    Adagrad,
-    Adam,
-    Adamax,
-    AdamW,
-    Ftrl,
-    Lamb,
-    Lion,
-    Nadam,
-    RMSprop,
-    TransformOptimizer,
-)
+from .optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion, Nadam, RMSprop,
+                         TransformOptimizer)
 
 OPTIMIZERS = Registry("optimizer")
 for _cls in (SGD, Adagrad, Adam, Adamax, Nadam, Adadelta, Lion, Lamb, Ftrl):

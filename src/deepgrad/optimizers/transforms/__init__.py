@@ -40,27 +40,11 @@ Conventions (what lets one step run with no allocation):
   per-variable operations (``clip_by_norm``, the weight-decay mask) look at it.
 """
 
-from .algorithms import (
-                         scale_by_adadelta,
-                         scale_by_adagrad,
-                         scale_by_adam,
-                         scale_by_adamax,
-                         scale_by_momentum,
-                         scale_by_nadam,
-                         scale_by_rms,
-)
+from .algorithms import (scale_by_adadelta, scale_by_adagrad, scale_by_adam, scale_by_adamax, scale_by_momentum,
+                         scale_by_nadam, scale_by_rms)
 from .beyond_notes import scale_by_ftrl, scale_by_lamb, scale_by_lion
-from .core import (
-                         GradientTransformation,
-                         ParamList,
-                         ScaledDirection,
-                         add_decayed_weights,
-                         chain,
-                         clip,
-                         clip_by_global_norm,
-                         clip_by_norm,
-                         scale_by_learning_rate,
-)
+from .core import (GradientTransformation, ParamList, ScaledDirection, add_decayed_weights, chain, clip,
+                   clip_by_global_norm, clip_by_norm, scale_by_learning_rate)
 from .wrappers import accumulate_gradients, ema_of_params
 
 __all__ = [

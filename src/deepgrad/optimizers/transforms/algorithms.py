@@ -18,14 +18,7 @@ import numpy as np
 
 from deepgrad._blas import axpby
 
-from .core import (
-    GradientTransformation,
-    ScaledDirection,
-    empty_like_all,
-    lr_or_one,
-    value_at,
-    zeros_like_all,
-)
+from .core import GradientTransformation, ScaledDirection, empty_like_all, lr_or_one, value_at, zeros_like_all
 
 __all__ = ["scale_by_momentum", "scale_by_adagrad", "scale_by_rms", "scale_by_adam", "scale_by_nadam",
            "scale_by_adamax", "scale_by_adadelta"]

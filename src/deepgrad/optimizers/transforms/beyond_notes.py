@@ -12,14 +12,7 @@ import numpy as np
 
 from deepgrad._blas import axpby, sum_of_squares
 
-from .core import (
-    GradientTransformation,
-    ScaledDirection,
-    empty_like_all,
-    lr_or_one,
-    segments_of,
-    zeros_like_all,
-)
+from .core import GradientTransformation, ScaledDirection, empty_like_all, lr_or_one, segments_of, zeros_like_all
 
 __all__ = ["scale_by_ftrl", "scale_by_lamb", "scale_by_lion"]
 
