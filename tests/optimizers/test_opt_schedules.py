@@ -189,3 +189,41 @@ def test_every_schedule_returns_a_finite_real_rate(schedule, step):
     # the documented promise: at any step, any valid arguments: a finite float >= 0
     value = schedule(step)
     assert isinstance(value, float) and math.isfinite(value) and value >= 0
+
+
+# ----------------------------------------------------------------------------- CosineDecayRestarts, t_mul < 1
+def _keras_restarts(step, lr0, t0, t_mul, m_mul, alpha):
+    """Literal transcription of Keras 3's CosineDecayRestarts.__call__ (geometric branch)."""
+    f = step / t0
+    i = np.floor(np.log(1.0 - f * (1.0 - t_mul)) / np.log(t_mul))
+    sum_r = (1.0 - t_mul ** i) / (1.0 - t_mul)
+    f = (f - sum_r) / t_mul ** i
+    return lr0 * ((1 - alpha) * 0.5 * m_mul ** i * (1.0 + np.cos(np.pi * f)) + alpha)
+
+
+def test_cosine_decay_restarts_with_shrinking_periods_matches_keras():
+    from deepgrad.optimizers import schedules as S
+    s = S.CosineDecayRestarts(0.1, 10, t_mul=0.5, m_mul=0.8, alpha=0.1)
+    # periods of 10, 5, 2.5, ... steps: restarts at steps 10 and 15, all periods end at 20
+    for step in range(20):
+        assert s(step) == pytest.approx(_keras_restarts(step, 0.1, 10, 0.5, 0.8, 0.1), rel=1e-12)
+    assert s(15) == pytest.approx(0.1 * (0.9 * 0.8 ** 2 + 0.1), rel=1e-12)  # i = 2, f = 0: 0.5 * (1 + cos 0) = 1
+    with pytest.raises(ValueError, match="t_mul"):
+        s(20)
+
+
+def test_cosine_decay_restarts_past_the_last_period_fails_before_the_step():
+    # The optimizer evaluates the schedule before any change: the step past the end raises
+    # ValueError naming t_mul and leaves the weights and `iterations` as they were.
+    from deepgrad.optimizers import schedules as S
+    opt = O.SGD(S.CosineDecayRestarts(0.1, 10, t_mul=0.5))
+    w = np.ones(1)
+    for _ in range(20):
+        opt.apply_gradients([(np.ones(1), w)])
+    before = w.copy()
+    with pytest.raises(ValueError, match="t_mul"):
+        opt.apply_gradients([(np.ones(1), w)])
+    np.testing.assert_array_equal(w, before)
+    assert opt.iterations == 20
+
+

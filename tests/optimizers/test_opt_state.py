@@ -213,3 +213,82 @@ def test_a_value_beyond_a_float32_slot_is_refused():
     with pytest.raises(ValueError, match="adam/v/0.*float32"):
         opt.set_state(state)
     assert all(np.array_equal(opt.get_state()[k], before[k]) for k in before)
+
+
+# ----------------------------------------------------------------------------- set_state before the build
+def _adam_state(steps=3, lr=0.1):
+    w = np.array([1.0, -1.0])
+    opt = O.Adam(lr)
+    for _ in range(steps):
+        opt.apply_gradients([(np.array([0.5, 2.0]), w)])
+    return opt.get_state(), w
+
+
+def test_pending_state_with_a_wrong_shape_raises_at_set_state():
+    state, _ = _adam_state()
+    bad = dict(state)
+    bad["adam/m/0"] = np.zeros(3)  # its variable's v_sum is (2,)
+    opt = O.Adam(0.1)
+    with pytest.raises(ValueError, match=r"adam/m/0.*\(3,\)"):
+        opt.set_state(bad)
+    assert opt.iterations == 0 and opt._pending_state is None  # nothing changed
+    unknown = dict(state)
+    unknown["rmsprop/velocity/0"] = np.zeros(2)
+    with pytest.raises(ValueError, match="unexpected.*rmsprop"):
+        opt.set_state(unknown)
+    missing = dict(state)
+    del missing["adam/v/0"]
+    with pytest.raises(ValueError, match="missing.*adam/v/0"):
+        opt.set_state(missing)
+    with pytest.raises(ValueError, match="iterations"):
+        opt.set_state({**state, "iterations": np.asarray(-1)})
+    with pytest.raises(ValueError, match="no slots"):
+        opt.set_state({"iterations": np.asarray(3), "adam/count": np.asarray(3)})
+    assert opt.iterations == 0 and opt._pending_state is None
+
+
+def test_pending_state_sets_iterations_and_learning_rate_at_once():
+    # Keras reads the schedule at iterations: after set_state the rate is lr(3) = 0.5^3.
+    from deepgrad.optimizers import schedules as S
+    src = O.SGD(S.ExponentialDecay(1.0, 1, 0.5), momentum=0.9)
+    w = np.ones(2)
+    for _ in range(3):
+        src.apply_gradients([(np.ones(2), w)])
+    dst = O.SGD(S.ExponentialDecay(1.0, 1, 0.5), momentum=0.9)
+    dst.set_state(src.get_state())
+    assert dst.iterations == 3 and dst.learning_rate == 0.125
+    w2 = w.copy()
+    src.apply_gradients([(np.ones(2), w)])
+    dst.apply_gradients([(np.ones(2), w2)])
+    np.testing.assert_array_equal(w2, w)  # the slots were restored at the build
+    assert dst.iterations == 4
+
+
+def test_pending_state_that_does_not_fit_the_variables_leaves_the_optimizer_unbuilt():
+    # The slots are consistent with one another but shaped (2,), the variable (3,): the first
+    # step raises with nothing changed, and does so again (the requested state is not dropped
+    # for a silent fresh start).
+    state, _ = _adam_state()
+    opt = O.Adam(0.1)
+    opt.set_state(state)
+    w = np.ones(3)
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"adam/m/0.*\(3,\)"):
+            opt.apply_gradients([(np.ones(3), w)])
+        np.testing.assert_array_equal(w, 1.0)
+        assert opt.iterations == 3 and opt._transform is None
+
+
+def test_set_state_on_a_built_optimizer_is_atomic():
+    # The last slot is not numeric: every entry is checked before the first one is written.
+    state, w = _adam_state()
+    opt = O.Adam(0.1)
+    opt.apply_gradients([(np.array([1.0, 1.0]), np.zeros(2))])
+    before = opt.get_state()
+    bad = {**state, "adam/v/0": np.array(["a", "b"])}
+    with pytest.raises(TypeError, match="adam/v/0"):
+        opt.set_state(bad)
+    after = opt.get_state()
+    assert all(np.array_equal(after[k], before[k]) for k in before)
+    opt.set_state(state)
+    assert opt.iterations == 3 and int(opt.get_state()["adam/count"]) == 3
