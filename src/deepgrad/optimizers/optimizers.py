@@ -7,7 +7,10 @@ clipping), ``w`` the variable, ``lr`` the learning rate at the current step and 
 1-based step (``iterations + 1``). Every slot starts at 0 except Adagrad's accumulator.
 The moving averages are written as in the notes, ``m <- beta_1 * m + (1 - beta_1) * g``;
 Keras writes ``m <- m + (g - m) * (1 - beta_1)``, the same number up to the last bit. The
-optimizer's state (``get_state``) holds exactly these quantities, named as here.
+optimizer's state (``get_state``) holds exactly these quantities, named as here; every
+per-variable slot (``m``, ``v``, ``velocity``, ...) and ``g`` have the variable's shape, the
+slots its dtype too. Every class also takes Keras 3's ``use_ema``, ``ema_momentum``,
+``ema_overwrite_frequency`` and ``gradient_accumulation_steps`` (see the base class).
 
 Batch gradient descent, stochastic gradient descent and mini-batch gradient descent are the
 same optimizer: only the ``batch_size`` given to ``fit`` differs (``len(x)``: batch GD, ``1``:
