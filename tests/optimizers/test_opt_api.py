@@ -922,3 +922,26 @@ def test_iterations_set_before_the_build_is_the_first_step():
     assert opt.iterations == 3
 
 
+
+
+@pytest.mark.parametrize("kwargs", [{"use_ema": True, "ema_overwrite_frequency": 2},
+                                    {"gradient_accumulation_steps": 2, "use_ema": True}])
+@pytest.mark.parametrize("cls", [O.Adam, O.Lion, O.Ftrl])
+def test_threaded_slices_with_the_keras_options_agree_bitwise(cls, kwargs, monkeypatch):
+    # the wrappers of the whole step (EMA, accumulation) split between threads like the rest
+    monkeypatch.setattr(Th, "MIN_ELEMENTS_PER_THREAD", 8)
+    results, previous = [], O.get_num_threads()
+    try:
+        for threads in (1, 3):
+            O.set_num_threads(threads)
+            pbuf, params, gbuf, grads = _model_buffers()
+            opt = cls(learning_rate=0.05, **kwargs)
+            opt.use_flat_buffers(pbuf, gbuf)
+            _train(opt, params, grads, 5)
+            assert (opt._threads.parts is None) == (threads == 1)
+            results.append((pbuf.copy(), opt.get_state()))
+    finally:
+        O.set_num_threads(previous)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for k, v in results[0][1].items():
+        np.testing.assert_array_equal(v, results[1][1][k])

@@ -82,7 +82,7 @@ class SGD(Optimizer):
     def _check_step(self, step):
         super()._check_step(step)
         if callable(self.momentum):
-            value = float(self.momentum(step))
+            value = float(self.momentum(step // self._k))  # the steps taken (the transform's count)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"SGD: the `momentum` schedule returned {value!r} at step {step}; "
                                  "expected a float in [0, 1).")
