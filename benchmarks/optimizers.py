@@ -1,7 +1,7 @@
 """Time one optimizer step on the notes' MLP parameters (669,706 float32) against torch.optim.
 
-deepgrad's parameters and gradients are views into one contiguous buffer each (as a
-Sequential model holds them); torch's are the usual separate tensors, stepped with
+deepgrad's parameters and gradients are views into one contiguous buffer each, handed to the
+optimizer with ``use_flat_buffers`` (as a Sequential model does); torch's are the usual separate tensors, stepped with
 ``foreach=True``. Both run in the same process, interleaved, at 1 and 2 threads
 (``deepgrad.optimizers.set_num_threads`` and ``threadpoolctl`` for deepgrad and NumPy's
 BLAS, ``torch.set_num_threads`` for torch).
@@ -29,7 +29,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from deepgrad import optimizers as O
-from deepgrad.optimizers.base import SPLIT_TRIAL_BLOCK, SPLIT_TRIAL_START
+from deepgrad.optimizers._threaded import SPLIT_TRIAL_BLOCK, SPLIT_TRIAL_START
 
 SHAPES = [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
 
@@ -72,7 +72,7 @@ def _deepgrad_setup(rng):
     gbuf = (rng.standard_normal(offsets[-1]) * 1e-2).astype(np.float32)
     params = [pbuf[a:b].reshape(s) for a, b, s in zip(offsets[:-1], offsets[1:], SHAPES)]
     grads = [gbuf[a:b].reshape(s) for a, b, s in zip(offsets[:-1], offsets[1:], SHAPES)]
-    return params, grads
+    return params, grads, pbuf, gbuf
 
 
 def _torch_setup(params, grads):
@@ -117,7 +117,7 @@ def main():
     load = os.getloadavg()[0]
     print(f"load average {load:.2f} on {os.cpu_count()} CPUs")
     rng = np.random.default_rng(0)
-    params, grads = _deepgrad_setup(rng)
+    params, grads, pbuf, gbuf = _deepgrad_setup(rng)
     n = sum(p.size for p in params)
     rows = []
     for threads in (1, 2):
@@ -128,18 +128,19 @@ def main():
                 if args.only and name not in args.only:
                     continue
                 opt = make_dg()
+                opt.use_flat_buffers(pbuf, gbuf)
                 pairs = list(zip(grads, params))
                 tp = _torch_setup(params, grads)
                 topt = make_torch(tp)
                 ta, tb = _time_pair(lambda: opt.apply_gradients(pairs), topt.step, args.steps, args.repeats)
                 dg, tt = min(ta), min(tb)
                 med = float(np.median(ta)) / float(np.median(tb))
-                rows.append({"optimizer": name, "threads": threads, "deepgrad_split": bool(opt._use_split),
+                rows.append({"optimizer": name, "threads": threads, "deepgrad_split": bool(opt._threads.use_split),
                              "deepgrad_ms": dg, "torch_ms": tt,
                              "ratio": dg / tt, "deepgrad_ms_median": float(np.median(ta)),
                              "torch_ms_median": float(np.median(tb)), "ratio_median": med})
                 print(f"{name:<20} threads={threads}  deepgrad {dg:7.3f} ms  torch {tt:7.3f} ms  "
-                      f"ratio {dg / tt:5.2f}  (medians: {med:5.2f}){'  split' if opt._use_split else ''}",
+                      f"ratio {dg / tt:5.2f}  (medians: {med:5.2f}){'  split' if opt._threads.use_split else ''}",
                       flush=True)
     out = {"params": int(n), "dtype": "float32", "steps": args.steps, "repeats": args.repeats,
            "loadavg_at_start": load,

@@ -189,3 +189,32 @@ def test_axpby_allocates_nothing_after_its_first_call(path):
     finally:
         tracemalloc.stop()
     assert peak < 10_000  # a temporary would be 400,000 bytes
+
+
+def test_every_optimizer_step_is_bit_identical_with_and_without_blas(monkeypatch):
+    # The optimizers' one-pass steps (SGD family, every moving average, the final w += k * d)
+    # go through axpby: with NumPy's BLAS bound and with the NumPy formula the trajectories of
+    # every optimizer on a model-like flat float32 buffer are the same bits.
+    if not B._FUNCS:
+        pytest.skip("no BLAS ?axpby found for this NumPy")
+    from deepgrad import optimizers as O
+    makers = [lambda: O.SGD(0.05), lambda: O.SGD(0.05, momentum=0.9, nesterov=True), O.Adagrad,
+              lambda: O.RMSprop(centered=True, momentum=0.5), O.Adam, lambda: O.AdamW(amsgrad=True), O.Nadam,
+              O.Adamax, O.Adadelta, O.Lion, O.Lamb, O.Ftrl]
+    results = {}
+    for path in ("blas", "numpy"):
+        if path == "numpy":
+            monkeypatch.setattr(B, "_FUNCS", {})
+        for i, make in enumerate(makers):
+            rng = np.random.default_rng(i)
+            pbuf = rng.standard_normal(5000).astype(np.float32)
+            gbuf = np.zeros(5000, np.float32)
+            params, grads = [pbuf[:4000].reshape(40, 100), pbuf[4000:]], [gbuf[:4000].reshape(40, 100), gbuf[4000:]]
+            opt = make()
+            opt.use_flat_buffers(pbuf, gbuf)
+            for _ in range(5):
+                gbuf[...] = rng.standard_normal(5000)
+                opt.apply_gradients(zip(grads, params))
+            results[path, i] = pbuf.copy()
+    for i in range(len(makers)):
+        np.testing.assert_array_equal(results["blas", i], results["numpy", i])

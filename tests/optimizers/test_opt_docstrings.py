@@ -22,7 +22,8 @@ def _to_python(line):
     code = re.split(r"\s{2,}\(", line)[0]                      # drop a trailing "(comment)"
     code = re.sub(r"^\s*(else|centered|momentum > 0)\s*:\s*", "", code)  # drop a branch label
     for a, b in (("u_{t+1}", "u_t1"), ("P_{t-1}", "P_prev"), ("<-", "="), ("^", "**"),
-                 ("|g|", "np.abs(g)"), ("sqrt(", "np.sqrt("), ("max(", "np.maximum(")):
+                 ("|g|", "np.abs(g)"), ("sqrt(", "np.sqrt("), ("max(", "np.maximum("), ("sign(", "np.sign("),
+                 ("clip(", "np.clip("), ("||w||", "np.linalg.norm(w)"), ("||r||", "np.linalg.norm(r)")):
         code = code.replace(a, b)
     return code
 
@@ -48,31 +49,31 @@ CASES = {
         "delta = lr * g / sqrt(D)",
         "momentum > 0:  M <- momentum * M + delta;  w <- w - M"]),
     "adam": (O.Adam, {}, [
-        "m <- m + (g - m) * (1 - beta_1)",
-        "v <- v + (g^2 - v) * (1 - beta_2)",
+        "m <- beta_1 * m + (1 - beta_1) * g",
+        "v <- beta_2 * v + (1 - beta_2) * g^2",
         "alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)",
         "w <- w - alpha_t * m / (sqrt(v) + epsilon)"]),
     "adam_amsgrad": (O.Adam, {"amsgrad": True}, [
-        "m <- m + (g - m) * (1 - beta_1)",
-        "v <- v + (g^2 - v) * (1 - beta_2)",
+        "m <- beta_1 * m + (1 - beta_1) * g",
+        "v <- beta_2 * v + (1 - beta_2) * g^2",
         "vhat <- max(vhat, v)              (amsgrad; vhat replaces v below)",
         "alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)",
         "w <- w - alpha_t * m / (sqrt(v) + epsilon)".replace("sqrt(v)", "sqrt(vhat)")]),
     "adamw": (O.AdamW, {"weight_decay": 0.2}, [
         "w <- w - lr * weight_decay * w      (then the Adam step above)",
-        "m <- m + (g - m) * (1 - beta_1)",
-        "v <- v + (g^2 - v) * (1 - beta_2)",
+        "m <- beta_1 * m + (1 - beta_1) * g",
+        "v <- beta_2 * v + (1 - beta_2) * g^2",
         "alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)",
         "w <- w - alpha_t * m / (sqrt(v) + epsilon)"]),
     "nadam": (O.Nadam, {}, [
         "u_t = beta_1 * (1 - 0.5 * 0.96^t);  u_{t+1} = beta_1 * (1 - 0.5 * 0.96^(t+1))",
         "P_t = P_{t-1} * u_t                 (P_0 = 1)",
-        "m <- m + (g - m) * (1 - beta_1);  v <- v + (g^2 - v) * (1 - beta_2)",
+        "m <- beta_1 * m + (1 - beta_1) * g;  v <- beta_2 * v + (1 - beta_2) * g^2",
         "mhat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)",
         "vhat = v / (1 - beta_2^t)",
         "w <- w - lr * mhat / (sqrt(vhat) + epsilon)"]),
     "adamax": (O.Adamax, {}, [
-        "m <- m + (g - m) * (1 - beta_1)",
+        "m <- beta_1 * m + (1 - beta_1) * g",
         "u <- max(beta_2 * u, |g|)",
         "w <- w - lr * m / ((1 - beta_1^t) * (u + epsilon))"]),
     "adadelta": (O.Adadelta, {"learning_rate": 1.0}, [
@@ -80,6 +81,25 @@ CASES = {
         "delta = sqrt(E_d + epsilon) / sqrt(E_g + epsilon) * g",
         "E_d <- rho * E_d + (1 - rho) * delta^2",
         "w <- w - lr * delta"]),
+    "lion": (O.Lion, {}, [
+        "c = beta_1 * m + (1 - beta_1) * g",
+        "w <- w - lr * sign(c)",
+        "m <- beta_2 * m + (1 - beta_2) * g"]),
+    "lamb": (O.Lamb, {}, [
+        "m <- beta_1 * m + (1 - beta_1) * g",
+        "v <- beta_2 * v + (1 - beta_2) * g^2",
+        "r = (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + epsilon)",
+        "ratio = ||w|| / ||r||          (1 if either norm is 0)",
+        "w <- w - ratio * lr * r"]),
+    "ftrl": (O.Ftrl, {"l1_regularization_strength": 0.01, "l2_regularization_strength": 0.02,
+                      "l2_shrinkage_regularization_strength": 0.03, "beta": 0.1}, [
+        "l2 = l2_regularization_strength + beta / (2 * lr)",
+        "g2 = g + 2 * l2_shrinkage_regularization_strength * w",
+        "n_new = n + g^2                     (n_0 = initial_accumulator_value)",
+        "z <- z + g2 - (n_new^(-p) - n^(-p)) / lr * w",
+        "quadratic = n_new^(-p) / lr + 2 * l2",
+        "w <- (clip(z, -l1, l1) - z) / quadratic",
+        "n <- n_new"]),
 }
 
 
@@ -103,8 +123,10 @@ def test_docstring_equations_are_the_code(case):
     ns = {"np": np, "w": w_opt.copy(), "v": zeros.copy(), "m": zeros.copy(), "vhat": zeros.copy(),
           "gbar": zeros.copy(), "M": zeros.copy(), "u": zeros.copy(), "E_g": zeros.copy(),
           "E_d": zeros.copy(), "a": np.full(5, getattr(opt, "initial_accumulator_value", 0.0)),
-          "P_prev": 1.0}
-    for name in ("momentum", "dampening", "rho", "epsilon", "beta_1", "beta_2", "weight_decay"):
+          "P_prev": 1.0, "n": np.full(5, getattr(opt, "initial_accumulator_value", 0.0)), "z": zeros.copy(),
+          "p": getattr(opt, "learning_rate_power", None), "l1": getattr(opt, "l1_regularization_strength", None)}
+    for name in ("momentum", "dampening", "rho", "epsilon", "beta_1", "beta_2", "weight_decay", "beta",
+                 "l2_regularization_strength", "l2_shrinkage_regularization_strength"):
         if hasattr(opt, name):
             ns[name] = getattr(opt, name)
     for t in range(1, 41):

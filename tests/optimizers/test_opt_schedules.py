@@ -2,10 +2,13 @@
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deepgrad import optimizers as O
 from deepgrad.optimizers import schedules as S
@@ -133,3 +136,94 @@ def test_schedule_config_round_trip(sched):
 def test_bad_schedule_arguments(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+# ----------------------------------------------------------------------------- overflow and non-real rates
+def test_growing_exponential_decay_saturates_instead_of_overflowing():
+    # 0.01 * 2 ** 1024 is beyond float64 (max 1.797e308 < 2 ** 1024): Python's ** raised
+    # OverflowError at step 1024; the documented behaviour is the largest finite float.
+    s = S.ExponentialDecay(0.01, 1, 2.0)
+    assert s(1023) == pytest.approx(0.01 * 2.0 ** 1023, rel=1e-15)  # still in range: the formula
+    assert s(1024) == s(10 ** 9) == sys.float_info.max
+    assert S.ExponentialDecay(0.0, 1, 2.0)(2000) == 0.0  # 0 * anything stays 0
+
+
+def test_cosine_restarts_with_growing_amplitude_saturates():
+    # t_mul=1: restart i = step, amplitude m_mul ** i = 2 ** 1024 at step 1024 (OverflowError before);
+    # at an integer step f = 0 and the rate is lr0 * 2 ** i while in range.
+    s = S.CosineDecayRestarts(0.01, 1, t_mul=1, m_mul=2)
+    assert s(1000) == pytest.approx(0.01 * 2.0 ** 1000, rel=1e-12)
+    for step in (1024, 1024.5, 10 ** 6):
+        assert s(step) == sys.float_info.max
+
+
+def test_cyclic_polynomial_decay_never_returns_a_complex_number():
+    # step 63, decay_steps 0.7: ceil(63 / 0.7) = 90 but 0.7 * 90 = 62.99999999999999 < 63, so
+    # 1 - step / T was -1.6e-16 and (-1.6e-16) ** 0.5 a complex number; clamped at 0 it is the
+    # end of the cycle: end_learning_rate.
+    s = S.PolynomialDecay(0.1, decay_steps=0.7, power=0.5, cycle=True)
+    value = s(63)
+    assert isinstance(value, float) and value == 0.0001
+
+
+def test_an_optimizer_with_a_saturated_schedule_gets_a_finite_rate():
+    opt = O.SGD(S.ExponentialDecay(0.01, 1, 2.0))
+    opt.iterations = 1024
+    assert opt.learning_rate == sys.float_info.max
+
+
+_SCHEDULES = st.one_of(
+    st.builds(S.ExponentialDecay, st.floats(0, 10), st.floats(1e-3, 100), st.floats(0, 1e3), st.booleans()),
+    st.builds(S.InverseTimeDecay, st.floats(0, 10), st.floats(1e-3, 100), st.floats(0, 1e3), st.booleans()),
+    st.builds(S.PolynomialDecay, st.floats(0, 10), st.floats(1e-3, 100), st.floats(0, 10), st.floats(0, 5),
+              st.booleans()),
+    st.builds(S.CosineDecay, st.floats(0, 10), st.floats(1e-3, 100), st.floats(0, 1)),
+    st.builds(S.CosineDecayRestarts, st.floats(0, 10), st.floats(1e-3, 100), st.floats(1.0, 10), st.floats(0, 1e3),
+              st.floats(0, 1)),
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(schedule=_SCHEDULES, step=st.one_of(st.integers(0, 10 ** 7), st.floats(0, 1e7)))
+def test_every_schedule_returns_a_finite_real_rate(schedule, step):
+    # the documented promise: at any step, any valid arguments: a finite float >= 0
+    value = schedule(step)
+    assert isinstance(value, float) and math.isfinite(value) and value >= 0
+
+
+# ----------------------------------------------------------------------------- CosineDecayRestarts, t_mul < 1
+def _keras_restarts(step, lr0, t0, t_mul, m_mul, alpha):
+    """Literal transcription of Keras 3's CosineDecayRestarts.__call__ (geometric branch)."""
+    f = step / t0
+    i = np.floor(np.log(1.0 - f * (1.0 - t_mul)) / np.log(t_mul))
+    sum_r = (1.0 - t_mul ** i) / (1.0 - t_mul)
+    f = (f - sum_r) / t_mul ** i
+    return lr0 * ((1 - alpha) * 0.5 * m_mul ** i * (1.0 + np.cos(np.pi * f)) + alpha)
+
+
+def test_cosine_decay_restarts_with_shrinking_periods_matches_keras():
+    from deepgrad.optimizers import schedules as S
+    s = S.CosineDecayRestarts(0.1, 10, t_mul=0.5, m_mul=0.8, alpha=0.1)
+    # periods of 10, 5, 2.5, ... steps: restarts at steps 10 and 15, all periods end at 20
+    for step in range(20):
+        assert s(step) == pytest.approx(_keras_restarts(step, 0.1, 10, 0.5, 0.8, 0.1), rel=1e-12)
+    assert s(15) == pytest.approx(0.1 * (0.9 * 0.8 ** 2 + 0.1), rel=1e-12)  # i = 2, f = 0: 0.5 * (1 + cos 0) = 1
+    with pytest.raises(ValueError, match="t_mul"):
+        s(20)
+
+
+def test_cosine_decay_restarts_past_the_last_period_fails_before_the_step():
+    # The optimizer evaluates the schedule before any change: the step past the end raises
+    # ValueError naming t_mul and leaves the weights and `iterations` as they were.
+    from deepgrad.optimizers import schedules as S
+    opt = O.SGD(S.CosineDecayRestarts(0.1, 10, t_mul=0.5))
+    w = np.ones(1)
+    for _ in range(20):
+        opt.apply_gradients([(np.ones(1), w)])
+    before = w.copy()
+    with pytest.raises(ValueError, match="t_mul"):
+        opt.apply_gradients([(np.ones(1), w)])
+    np.testing.assert_array_equal(w, before)
+    assert opt.iterations == 20
+
+

@@ -63,6 +63,7 @@ class Sequential(TrainingMixin, SavingMixin):
         self.stop_training = False
         self.history = None
         self._packed_weights = None
+        self._flat_buffers = None
         self._optimizer_variables = None  # (optimizer, ids of the weights it was built for)
         self.grads_and_vars = []
         self._regularized = []
@@ -223,6 +224,7 @@ class Sequential(TrainingMixin, SavingMixin):
                 w.value = view
                 w.grad = grads[i:i + n].reshape(w.value.shape)
                 i += n
+            self._flat_buffers = (params, grads)  # handed to the optimizer (_prepare_training)
         self.grads_and_vars = [(w.grad, w.value) for w in ws]
         self._regularized = [w for w in ws if w.regularizer is not None]
         self._packed_weights = [id(w) for w in ws]
@@ -231,6 +233,8 @@ class Sequential(TrainingMixin, SavingMixin):
         """Before a training step: build the optimizer for the trainable weights, then pack them."""
         self._build_optimizer(self.trainable_weights)
         self._pack_weights()
+        if self.optimizer is not None and self._flat_buffers is not None:
+            self.optimizer.use_flat_buffers(*self._flat_buffers)  # one step on the whole buffers
 
     def _build_optimizer(self, ws):
         """Build the optimizer for the trainable weights (Keras: their names and identities drive

@@ -12,11 +12,13 @@ Strings resolve (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...); the notes' legacy s
 from deepgrad.registry import Registry
 
 from . import functional, schedules, transforms
-from .base import Optimizer, TransformOptimizer, get_num_threads, set_num_threads
-from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
+from ._threaded import get_num_threads, set_num_threads
+from .base import Optimizer
+from .optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion, Nadam, RMSprop,
+                         TransformOptimizer)
 
 OPTIMIZERS = Registry("optimizer")
-for _cls in (SGD, Adagrad, Adam, Adamax, Nadam, Adadelta):
+for _cls in (SGD, Adagrad, Adam, Adamax, Nadam, Adadelta, Lion, Lamb, Ftrl):
     OPTIMIZERS.register()(_cls)
 OPTIMIZERS.register("rmsprop")(RMSprop)
 OPTIMIZERS.register("adamw")(AdamW)
@@ -28,7 +30,7 @@ sgd, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta = (
 __all__ = [
     "Optimizer", "TransformOptimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam",
     "Adamax", "Adadelta", "sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adamax",
-    "adadelta", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
+    "adadelta", "Lion", "Lamb", "Ftrl", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
 ]
 
 

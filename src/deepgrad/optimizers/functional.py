@@ -62,8 +62,7 @@ def update_parameters_with_adam(W1, b1, W2, b2, dW1, db1, dW2, db2, vW1, vb1, vW
                                  f"parameter's shape {p.shape}, got {a.shape}.")
     adam = scale_by_adam(beta1, beta2, epsilon, learning_rate=learning_rate, epsilon_placement="textbook")
     state = adam.init(params)
-    # the transform keeps m / (1 - beta1) and s / (1 - beta2) (see scale_by_adam)
-    state.update(count=int(t) - 1, m_sum=[a / (1 - beta1) for a in v], v_sum=[a / (1 - beta2) for a in s])
+    state.update(count=int(t) - 1, m=v, v=s)  # the transform keeps the notes' v (its m) and s (its v)
     updates, state = adam.update(grads, state, params)
     new_params = [p + u for p, u in zip(params, updates)]
-    return (*new_params, *[a * (1 - beta1) for a in state["m_sum"]], *[a * (1 - beta2) for a in state["v_sum"]])
+    return (*new_params, *state["m"], *state["v"])

@@ -5,6 +5,12 @@ Every class also takes the base arguments (``weight_decay``, ``clipnorm``, ``cli
 :class:`~deepgrad.optimizers.base.Optimizer`. In the equations ``g`` is the gradient (after
 clipping), ``w`` the variable, ``lr`` the learning rate at the current step and ``t`` the
 1-based step (``iterations + 1``). Every slot starts at 0 except Adagrad's accumulator.
+The moving averages are written as in the notes, ``m <- beta_1 * m + (1 - beta_1) * g``;
+Keras writes ``m <- m + (g - m) * (1 - beta_1)``, the same number up to the last bit. The
+optimizer's state (``get_state``) holds exactly these quantities, named as here; every
+per-variable slot (``m``, ``v``, ``velocity``, ...) and ``g`` have the variable's shape, the
+slots its dtype too. Every class also takes Keras 3's ``use_ema``, ``ema_momentum``,
+``ema_overwrite_frequency`` and ``gradient_accumulation_steps`` (see the base class).
 
 Batch gradient descent, stochastic gradient descent and mini-batch gradient descent are the
 same optimizer: only the ``batch_size`` given to ``fit`` differs (``len(x)``: batch GD, ``1``:
@@ -76,7 +82,7 @@ class SGD(Optimizer):
     def _check_step(self, step):
         super()._check_step(step)
         if callable(self.momentum):
-            value = float(self.momentum(step))
+            value = float(self.momentum(step // self._k))  # the steps taken (the transform's count)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"SGD: the `momentum` schedule returned {value!r} at step {step}; "
                                  "expected a float in [0, 1).")
@@ -148,8 +154,8 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015), Keras's form::
 
-        m <- m + (g - m) * (1 - beta_1)
-        v <- v + (g^2 - v) * (1 - beta_2)
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g^2
         vhat <- max(vhat, v)              (amsgrad; vhat replaces v below)
         alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - alpha_t * m / (sqrt(v) + epsilon)
@@ -199,7 +205,7 @@ class Nadam(Optimizer):
 
         u_t = beta_1 * (1 - 0.5 * 0.96^t);  u_{t+1} = beta_1 * (1 - 0.5 * 0.96^(t+1))
         P_t = P_{t-1} * u_t                 (P_0 = 1)
-        m <- m + (g - m) * (1 - beta_1);  v <- v + (g^2 - v) * (1 - beta_2)
+        m <- beta_1 * m + (1 - beta_1) * g;  v <- beta_2 * v + (1 - beta_2) * g^2
         mhat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)
         vhat = v / (1 - beta_2^t)
         w <- w - lr * mhat / (sqrt(vhat) + epsilon)
@@ -224,7 +230,7 @@ class Nadam(Optimizer):
 class Adamax(Optimizer):
     """Adamax (Kingma & Ba 2015, infinity norm), Keras's form::
 
-        m <- m + (g - m) * (1 - beta_1)
+        m <- beta_1 * m + (1 - beta_1) * g
         u <- max(beta_2 * u, |g|)
         w <- w - lr * m / ((1 - beta_1^t) * (u + epsilon))
 
@@ -265,3 +271,125 @@ class Adadelta(Optimizer):
 
     def _hyper_config(self):
         return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class Lion(Optimizer):
+    """Lion (Chen et al. 2023, "symbolic discovery"), Keras 3's form::
+
+        c = beta_1 * m + (1 - beta_1) * g
+        w <- w - lr * sign(c)
+        m <- beta_2 * m + (1 - beta_2) * g
+
+    Every coordinate moves by exactly ``lr`` (or 0): use a learning rate 3-10x smaller than
+    Adam's. Defaults: ``learning_rate=0.001, beta_1=0.9, beta_2=0.99`` (``beta_1`` in (0, 1],
+    as Keras: at 0 Lion is signSGD).
+    """
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = check_float(beta_1, "beta_1", "Lion", low=0.0, low_inclusive=False, high=1.0)
+        self.beta_2 = _unit(beta_2, "beta_2", "Lion")
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_lion(self.beta_1, self.beta_2, learning_rate)
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class Lamb(Optimizer):
+    """Lamb (You et al. 2019, layer-wise adaptive Adam), Keras 3's form (norms per variable)::
+
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g^2
+        r = (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + epsilon)
+        ratio = ||w|| / ||r||          (1 if either norm is 0)
+        w <- w - ratio * lr * r
+
+    Defaults: ``learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7``. With
+    ``weight_decay`` Keras reads ``||w||`` after the decay, deepgrad before it.
+    """
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = _unit(beta_1, "beta_1", "Lamb")
+        self.beta_2 = _unit(beta_2, "beta_2", "Lamb")
+        self.epsilon = _positive(epsilon, "epsilon", "Lamb")
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_lamb(self.beta_1, self.beta_2, self.epsilon, learning_rate)
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Ftrl(Optimizer):
+    """FTRL-Proximal (McMahan et al. 2013), Keras 3's form (``p = learning_rate_power``,
+    ``l1``/``l2`` the regularization strengths)::
+
+        l2 = l2_regularization_strength + beta / (2 * lr)
+        g2 = g + 2 * l2_shrinkage_regularization_strength * w
+        n_new = n + g^2                     (n_0 = initial_accumulator_value)
+        z <- z + g2 - (n_new^(-p) - n^(-p)) / lr * w
+        quadratic = n_new^(-p) / lr + 2 * l2
+        w <- (clip(z, -l1, l1) - z) / quadratic
+        n <- n_new
+
+    Defaults: ``learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+    l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+    l2_shrinkage_regularization_strength=0.0, beta=0.0``. The learning rate must be > 0 at
+    every step (the rule divides by it).
+    """
+
+    def __init__(self, learning_rate=None, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, name="ftrl", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        w = "Ftrl"
+        self.learning_rate_power = check_float(learning_rate_power, "learning_rate_power", w, high=0.0)
+        self.initial_accumulator_value = check_float(initial_accumulator_value, "initial_accumulator_value", w,
+                                                     low=0.0)
+        self.l1_regularization_strength = check_float(l1_regularization_strength, "l1_regularization_strength",
+                                                      w, low=0.0)
+        self.l2_regularization_strength = check_float(l2_regularization_strength, "l2_regularization_strength",
+                                                      w, low=0.0)
+        self.l2_shrinkage_regularization_strength = check_float(
+            l2_shrinkage_regularization_strength, "l2_shrinkage_regularization_strength", w, low=0.0)
+        self.beta = check_float(beta, "beta", w, low=0.0)
+
+    def _algorithm(self, learning_rate):
+        return T.scale_by_ftrl(learning_rate, self.learning_rate_power, self.initial_accumulator_value,
+                               self.l1_regularization_strength, self.l2_regularization_strength,
+                               self.l2_shrinkage_regularization_strength, self.beta)
+
+    def _check_step(self, step):
+        super()._check_step(step)
+        if self._lr_at(step) == 0:
+            raise ValueError(f"Ftrl: the `learning_rate` is 0 at step {step}; Ftrl divides by it (use > 0).")
+
+    def _hyper_config(self):
+        return {k: getattr(self, k) for k in (
+            "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+            "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")}
+
+
+class TransformOptimizer(Optimizer):
+    """Wrap any transformation (e.g. your own ``chain(...)``) in the optimizer API.
+
+    The transformation's updates are added to the parameters, so it must end with the
+    ``-learning_rate`` scaling (e.g. ``transforms.scale_by_learning_rate(0.1)``). The
+    optimizer's own ``learning_rate`` is unused unless passed to the pieces as
+    ``opt._lr_at``; clipping and weight decay arguments are added around it as usual.
+    """
+
+    def __init__(self, transform, **kwargs):
+        if not (hasattr(transform, "init") and hasattr(transform, "update")):
+            raise TypeError(f"TransformOptimizer: `transform` must have init/update, got {type(transform).__name__}.")
+        self.transform = transform
+        super().__init__(**kwargs)
+
+    def _algorithm(self, learning_rate):
+        return self.transform
+
+    def get_config(self):
+        raise TypeError("TransformOptimizer.get_config: a user-defined transformation is not serializable.")

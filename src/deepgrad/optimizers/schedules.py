@@ -11,11 +11,19 @@ The notes' decays map as follows (004: ``lr = lr0 / (1 + decay * batch)`` is
 argument means; 003's ``eta0 * exp(-k t)`` is ``ExponentialDecay(eta0, 1, exp(-k))``; the
 step decay "halve every 5 epochs" is ``ExponentialDecay(lr0, 5 * steps_per_epoch, 0.5,
 staircase=True)`` or the ``LearningRateScheduler`` callback).
+
+Every schedule returns a finite real float >= 0 at every step: a growing schedule
+(``ExponentialDecay`` with ``decay_rate > 1``, ``CosineDecayRestarts`` with ``m_mul > 1``)
+**saturates** at the largest finite float (``sys.float_info.max``) instead of overflowing, and
+``PolynomialDecay(cycle=True)`` clamps ``1 - step / T`` at 0 where rounding makes the cycle
+end ``T`` fall just below ``step`` (a negative base to a fractional power is not real).
+Keras computes these in float32 and returns ``inf`` or ``nan`` there.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 from deepgrad._validation import check_bool, check_float, check_int
 from deepgrad.registry import Registry
@@ -51,6 +59,20 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
+_MAX = sys.float_info.max
+
+
+def _scaled_pow(scale, base, exponent):
+    """``scale * base ** exponent`` (``scale, base >= 0``), at most the largest finite float
+    (``** `` of floats raises OverflowError; a product beyond the range is ``inf``)."""
+    if scale == 0.0:
+        return 0.0
+    try:
+        return min(scale * base ** exponent, _MAX)
+    except OverflowError:
+        return _MAX
+
+
 def _lr(value, name, where):
     return check_float(value, name, where, low=0.0)
 
@@ -77,10 +99,11 @@ class _RatioDecay(LearningRateSchedule):
 
 class ExponentialDecay(_RatioDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase`` the
-    exponent is ``floor(step / decay_steps)``."""
+    exponent is ``floor(step / decay_steps)``. A growing rate (``decay_rate > 1``) saturates at
+    ``sys.float_info.max``."""
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.decay_rate ** self._ratio(step)
+        return _scaled_pow(self.initial_learning_rate, self.decay_rate, self._ratio(step))
 
 
 class InverseTimeDecay(_RatioDecay):
@@ -119,7 +142,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 class PolynomialDecay(LearningRateSchedule):
     """``(lr0 - end) * (1 - min(step, T) / T) ** power + end`` with ``T = decay_steps``;
-    with ``cycle``, ``T <- T * ceil(step / T)`` (``T`` itself at step 0) and no clamp."""
+    with ``cycle``, ``T <- T * ceil(step / T)`` (``T`` itself at step 0) and no clamp of the
+    step; ``1 - step / T`` is clamped at 0 (rounding can put ``T`` just below ``step``)."""
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
@@ -138,7 +162,7 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             step = min(step, T)
         lr0, end = self.initial_learning_rate, self.end_learning_rate
-        return (lr0 - end) * (1.0 - step / T) ** self.power + end
+        return (lr0 - end) * max(0.0, 1.0 - step / T) ** self.power + end
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -191,7 +215,8 @@ class CosineDecayRestarts(LearningRateSchedule):
     ``f = step / first_decay_steps``; with ``t_mul == 1``: ``i = floor(f)``, ``f -= i``;
     else ``i = floor(log(1 - f (1 - t_mul)) / log(t_mul))``,
     ``f = (f - (1 - t_mul^i) / (1 - t_mul)) / t_mul^i``; the rate is
-    ``lr0 * ((1 - alpha) * 0.5 * m_mul^i * (1 + cos(pi f)) + alpha)``.
+    ``lr0 * ((1 - alpha) * 0.5 * m_mul^i * (1 + cos(pi f)) + alpha)``; with ``m_mul > 1`` it
+    saturates at ``sys.float_info.max``.
 
     Period ``i`` lasts ``first_decay_steps * t_mul^i`` steps. With ``0 < t_mul < 1`` the periods
     shrink and all of them fit in ``first_decay_steps / (1 - t_mul)`` steps: the formula holds
@@ -225,8 +250,9 @@ class CosineDecayRestarts(LearningRateSchedule):
                     f"got step {step!r}. Use t_mul >= 1 to train longer.")
             i = math.floor(math.log(x) / math.log(t_mul))
             f = (f - (1.0 - t_mul ** i) / (1.0 - t_mul)) / t_mul ** i
-        cosine = 0.5 * self.m_mul ** i * (1.0 + math.cos(math.pi * f))
-        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+        lr0, alpha = self.initial_learning_rate, self.alpha
+        cosine = _scaled_pow(0.5 * (1.0 + math.cos(math.pi * f)) * (1.0 - alpha) * lr0, self.m_mul, i)
+        return min(cosine + alpha * lr0, _MAX)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
