@@ -168,9 +168,9 @@ def test_reshape_after_unknown_axis():
     (lambda: Reshape((2, 0)), ValueError, "target_shape"),
     (lambda: Dropout(0.5, noise_shape=(-1, 4)), ValueError, "noise_shape"),
     (lambda: Dropout(0.5, noise_shape=(0, 4)), ValueError, "noise_shape"),
-    (lambda: Dropout(0.5, noise_shape="ab"), TypeError, "noise_shape"),
-    (lambda: Dropout(0.5, noise_shape=(None, 2.0)), TypeError, "noise_shape"),
-    (lambda: Dropout(0.5, noise_shape=(None, True)), TypeError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape="ab"), ValueError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape=(None, 2.0)), ValueError, "noise_shape"),
+    (lambda: Dropout(0.5, noise_shape=(None, True)), ValueError, "noise_shape"),
     (lambda: PReLU(alpha_constraint="non_neg"), ValueError, "alpha_constraint"),
     (lambda: LeakyReLU(-0.5), ValueError, "negative_slope"),  # Keras's layer refuses < 0
     (lambda: LeakyReLU(alpha=-0.1), ValueError, "alpha"),

@@ -57,7 +57,7 @@ CASES = [
     ("set_weights count", lambda m, p: m.set_weights(m.get_weights()[:1]), ValueError, "weights"),
     ("set_weights shape", lambda m, p: m.set_weights([w.T for w in m.get_weights()]), ValueError, "weights"),
     ("Dense units 0", lambda m, p: layers.Dense(0), ValueError, "units"),
-    ("Dense units float", lambda m, p: layers.Dense(2.5), TypeError, "units"),
+    ("Dense units float", lambda m, p: layers.Dense(2.5), ValueError, "units"),
     ("Dense activation", lambda m, p: layers.Dense(3, activation="relux"), ValueError, "activation"),
     ("Dense initializer", lambda m, p: layers.Dense(3, kernel_initializer="glorot"), ValueError, "kernel_initializer"),
     ("Dropout rate 1", lambda m, p: layers.Dropout(1.0), ValueError, "rate"),

@@ -25,6 +25,8 @@ from .base import Layer
 class _Elementwise:
     """Mixin (not a Layer, so not registered): forward/backward of a layer applying ``self.activation``."""
 
+    supports_masking = True  # elementwise: an incoming mask passes through (Keras)
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activation

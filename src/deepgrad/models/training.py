@@ -2,7 +2,8 @@
 
 One training step (:meth:`TrainingMixin._train_step`), from data to updated weights:
 forward -> loss value and gradient -> backward -> regularization gradients ->
-``optimizer.apply_gradients``. Nothing else touches the weights.
+``optimizer.apply_gradients`` -> weight constraints (``w <- constraint(w)``, as Keras).
+Nothing else touches the weights.
 
 Batch GD, SGD and mini-batch GD are the same loop at different ``batch_size``: ``batch_size=1``
 is stochastic gradient descent, ``batch_size=None`` (or ``len(x)``) full-batch gradient descent
@@ -133,6 +134,10 @@ class TrainingMixin:
             self.backward(dout)
             loss += self.add_regularization_gradients()
             self.optimizer.apply_gradients(self.grads_and_vars)
+            # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
+            for w in self.trainable_weights:
+                if w.constraint is not None:
+                    w.value[...] = w.constraint(w.value)
         return loss, out
 
     def _probabilities(self, out):
