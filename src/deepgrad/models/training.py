@@ -60,8 +60,10 @@ class TrainingMixin:
         if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
             if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
                 raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, got {arr.shape}.")
-            if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= width:
-                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{arr.min()}, {arr.max()}].")
+            ignore = self.loss.ignore_class  # labels equal to it are skipped by the loss (Keras)
+            lab = arr if ignore is None else arr[arr != ignore]
+            if np.any(arr != np.round(arr)) or lab.size and (lab.min() < 0 or lab.max() >= width):
+                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{lab.min()}, {lab.max()}].")
             return arr.astype(np.int64, copy=False)
         if (width == 1 and arr.ndim == len(out_shape) - 1
                 and _shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
@@ -130,6 +132,9 @@ class TrainingMixin:
         """
         out = self.forward(x, training=True)
         loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+        weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
+        if weight != 1.0:
+            loss, dout = loss * weight, dout * weight
         if self.grads_and_vars:
             self.backward(dout)
             loss += self.add_regularization_gradients()
@@ -310,7 +315,7 @@ class TrainingMixin:
                 xb, yb = x[start:start + batch_size], y[start:start + batch_size]
                 swb = None if sw is None else sw[start:start + batch_size]
                 out = self.forward(xb, training=False)
-                loss = self.loss_fn(yb, out, swb)
+                loss = self.loss_fn(yb, out, swb) * getattr(self, "_loss_weight", 1.0)
                 total += loss * xb.shape[0]
                 seen += xb.shape[0]
                 self._update_metrics(metrics, yb, out, swb)
