@@ -172,17 +172,21 @@ class Loss(Configurable):
         mask = self._mask(yt)
         w = None if sample_weight is None else _sample_weight(sample_weight, losses.shape,
                                                               type(self).__name__)
+        # Keras's mean_with_sample_weight divides by the sum of the weights as given (a scalar
+        # weight counts once), or of the masked weights
+        w_sum = None if w is None else float(np.sum(np.asarray(sample_weight, dtype=np.float64)))
         if mask is not None:  # Keras's apply_mask: kept entries weigh E / kept for the means
             kept = int(mask.sum())
             scale = count / kept if kept and reduction in ("sum_over_batch_size", "mean") else 1.0
             m = mask * scale
             w = m if w is None else w * m
+            w_sum = float(w.sum())
         if reduction in ("none", None):
             return (losses if w is None else losses * w), None
         if reduction == "sum":
             divisor = 1.0
         elif reduction == "mean_with_sample_weight" and w is not None:
-            divisor = float(w.sum()) or 1.0  # Keras divides with divide_no_nan
+            divisor = w_sum or 1.0  # Keras divides with divide_no_nan
         else:
             divisor = count
         if w is None:
