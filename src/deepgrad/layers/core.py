@@ -84,6 +84,9 @@ class Dense(Layer):
         self.units = int(units)
         self.use_bias = check_bool(use_bias, "use_bias", "Dense")
         self.activation = activations.get(activation, "activation")
+        if getattr(self.activation, "changes_shape", False):
+            raise ValueError(f"Dense: `activation` {self.activation.name!r} changes the output's "
+                             f"size, which Dense does not support; apply it as a function.")
         from .. import constraints, initializers, regularizers  # validate before any state exists
 
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
