@@ -130,3 +130,16 @@ def test_accuracy_string_keeps_automatic_choice_and_bad_input():
         metrics.SparseTopKCategoricalAccuracy(k=0)
     with pytest.raises(TypeError, match="fn"):
         metrics.MeanMetricWrapper(3)
+
+
+def test_keras_metric_functions_resolve_to_saveable_classes(tmp_path):
+    m = metrics.get(metrics.sparse_categorical_accuracy)
+    assert isinstance(m, metrics.SparseCategoricalAccuracy) and m.name == "sparse_categorical_accuracy"
+    model = dg.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy",
+                  metrics=[metrics.sparse_categorical_accuracy, metrics.sparse_top_k_categorical_accuracy])
+    model.save(tmp_path / "m.deepgrad")
+    loaded = dg.models.load_model(tmp_path / "m.deepgrad")
+    x, y = RNG.normal(size=(6, 4)), RNG.integers(0, 3, size=6)
+    assert loaded.evaluate(x, y, return_dict=True, verbose=0)["sparse_categorical_accuracy"] == \
+        pytest.approx(model.evaluate(x, y, return_dict=True, verbose=0)["sparse_categorical_accuracy"])

@@ -357,12 +357,24 @@ def get(identifier, y_true=None, y_pred=None, argname: str = "metrics") -> Metri
     if isinstance(identifier, dict):
         return METRICS.get(identifier, argname)
     if callable(identifier) and not isinstance(identifier, type):
+        cls = _function_classes().get(identifier)
+        if cls is not None:   # same values; a registered class also saves with the model
+            return cls(name=identifier.__name__)
         return MeanMetricWrapper(identifier)
     raise TypeError(
         f"`{argname}` entries must be metric names ({', '.join(['accuracy', 'acc'] + METRICS.names())}), "
         f"config dicts, Metric objects or functions of (y_true, y_pred), got "
         f"{type(identifier).__name__} {identifier!r}."
     )
+
+
+def _function_classes():
+    """Keras's metric functions whose averaged values a registered Metric class gives."""
+    return {binary_accuracy: BinaryAccuracy, categorical_accuracy: CategoricalAccuracy,
+            sparse_categorical_accuracy: SparseCategoricalAccuracy,
+            top_k_categorical_accuracy: TopKCategoricalAccuracy,
+            sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy,
+            mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError}
 
 
 def serialize(metric):
