@@ -120,3 +120,22 @@ def test_trains_in_a_model(constrained):
         assert np.all(np.linalg.norm(after, axis=1) <= 0.05 + 1e-6)
     else:             # rows never looked up get a zero gradient and do not move under SGD
         np.testing.assert_array_equal(before[[8, 9]], after[[8, 9]])
+
+
+def test_new_layers_save_and_load(tmp_path):
+    """Embedding, Masking, RepeatVector, Normalization and constraints are registered: a model
+    holding them saves and loads and predicts the same."""
+    dg.utils.set_random_seed(1)
+    norm = layers.Normalization()
+    norm.adapt(np.random.default_rng(0).normal(size=(10, 2, 4)))
+    model = dg.Sequential([layers.Input((5,)), layers.Embedding(10, 4, mask_zero=True), layers.Masking(),
+                           layers.LSTM(3, kernel_constraint="max_norm"), layers.RepeatVector(2),
+                           layers.Dense(4, kernel_constraint=dg.constraints.UnitNorm(axis=1)), norm])
+    model.compile("adam", "mse")
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
+    model.fit(x, np.ones((2, 2, 4)), epochs=1, verbose=0)
+    model.save(tmp_path / "m.deepgrad")
+    loaded = dg.models.load_model(tmp_path / "m.deepgrad")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert type(loaded.layers[2].kernel.constraint).__name__ == "MaxNorm"
+    assert loaded.layers[4].get_weights()[0].shape == (3, 4) and loaded.layers[0].mask_zero
