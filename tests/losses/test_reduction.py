@@ -98,3 +98,27 @@ def test_axis_moves_the_class_axis():
     b = losses.CategoricalCrossentropy()(y.T, p.T)
     assert a == pytest.approx(b)
     assert not losses.CategoricalCrossentropy(axis=0).fuses_with(dg.activations.softmax)
+
+
+def test_output_mask_like_keras():
+    keras = _keras()
+    yt = RNG.normal(size=(2, 3, 2)).astype(np.float32)
+    yp = RNG.normal(size=(2, 3, 2)).astype(np.float32)
+    mask = np.array([[True, True, False], [True, False, False]])
+    per = losses.MeanSquaredError().call(yt, yp)
+    # Keras's masked mean: kept entries weigh E / kept, so L = sum over kept / kept
+    ours = losses.MeanSquaredError()(yt, yp, mask=mask)
+    assert ours == pytest.approx(float(per[mask].mean()), rel=1e-6)
+    from keras.src import backend as kb
+    masked = keras.ops.convert_to_tensor(yp)
+    kb.set_keras_mask(masked, keras.ops.convert_to_tensor(mask))
+    assert ours == pytest.approx(float(keras.ops.convert_to_numpy(keras.losses.MeanSquaredError()(yt, masked))),
+                                 rel=1e-5)
+    g = losses.MeanSquaredError().grad(yt, yp, mask=mask)
+    np.testing.assert_array_equal(g[~mask], 0.0)
+    loss = losses.MeanSquaredError()
+    assert gradcheck.check_function(lambda p: loss(yt.astype(np.float64), p, mask=mask),
+                                    lambda p: loss.grad(yt.astype(np.float64), p, mask=mask),
+                                    yp.astype(np.float64)) < 1e-8
+    with pytest.raises(ValueError, match="mask"):
+        loss(yt, yp, mask=mask[:, :2])

@@ -11,8 +11,10 @@ by sum(w) (PyTorch's weighted cross-entropy divides by sum(w)). A 1-D ``y_pred``
 counts as (N, 1). Keras's other ``reduction=`` values: ``"sum"`` (L = sum_i w_i l_i),
 ``"mean"`` (= sum_over_batch_size), ``"mean_with_sample_weight"`` (divided by sum_i w_i) and
 ``"none"``/None (``__call__`` returns the weighted per-sample array w_i l_i; no gradient).
-A loss that ignores some entries (``SparseCategoricalCrossentropy(ignore_class=)``) gives them
-weight 0 and, for the mean reductions, scales the others by E / (number kept), as Keras.
+A loss that ignores some entries (``SparseCategoricalCrossentropy(ignore_class=)``, or a
+``mask=`` of the per-sample shape given to ``__call__``/``grad``/``value_and_grad``: a model
+output's mask) gives them weight 0 and, for the mean reductions, scales the others by
+E / (number kept), as Keras.
 
 ``__call__`` returns L, :meth:`Loss.grad` returns dL/dy_pred, :meth:`Loss.value_and_grad` both in
 one pass (the training hot path).
@@ -75,10 +77,14 @@ class Loss(Configurable):
         self.reduction = reduction
 
     # ------------------------------------------------------------------ public API
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
         """The reduced loss (a Python float), e.g. L = sum_i w_i l_i / E; with
-        ``reduction="none"`` the array of weighted per-sample losses w_i l_i."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=False)[0]
+        ``reduction="none"`` the array of weighted per-sample losses w_i l_i.
+
+        ``mask``: optional boolean array of the per-sample losses' shape (e.g. (batch,
+        timesteps), a model output's mask): masked entries add nothing and the mean is over
+        the kept ones, as Keras does with a masked output."""
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=False, mask=mask)[0]
 
     def call(self, y_true, y_pred):
         """Per-sample losses l_i, shape ``y_pred.shape[:-1]`` (``(N,)`` for 1-D y_pred)."""
@@ -88,13 +94,13 @@ class Loss(Configurable):
         mask = self._mask(yt)
         return losses if mask is None else np.where(mask, losses, 0.0)
 
-    def grad(self, y_true, y_pred, sample_weight=None):
+    def grad(self, y_true, y_pred, sample_weight=None, mask=None):
         """dL/dy_pred of the reduced loss, same shape as ``y_pred``."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True)[1]
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True, mask=mask)[1]
 
-    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, mask=None):
         """``(L, dL/dy_pred)`` in one pass."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True)
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True, mask=mask)
 
     def with_logits(self):
         """An equivalent loss taking logits (``from_logits=True``); only cross-entropies have one."""
@@ -159,7 +165,7 @@ class Loss(Configurable):
                 )
         return y_true
 
-    def _evaluate(self, y_true, y_pred, sample_weight, want_grad):
+    def _evaluate(self, y_true, y_pred, sample_weight, want_grad, mask=None):
         reduction = self.reduction
         if want_grad and reduction in ("none", None):
             raise ValueError(f"{type(self).__name__}: `reduction`={reduction!r} gives per-sample "
@@ -169,7 +175,15 @@ class Loss(Configurable):
         yt, yp = self._axis_last(yt), self._axis_last(yp)
         losses, g = self._losses(yt, yp, want_grad)
         count = losses.size
-        mask = self._mask(yt)
+        own = self._mask(yt)
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != losses.shape:
+                raise ValueError(f"{type(self).__name__}: `mask` must have the per-sample losses' "
+                                 f"shape {losses.shape}, got {mask.shape}.")
+            mask = mask if own is None else mask & own
+        else:
+            mask = own
         w = None if sample_weight is None else _sample_weight(sample_weight, losses.shape,
                                                               type(self).__name__)
         # Keras's mean_with_sample_weight divides by the sum of the weights as given (a scalar
