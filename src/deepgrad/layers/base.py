@@ -176,6 +176,18 @@ class Layer:
         """Output shape for ``input_shape`` (batch axis included). Default: unchanged."""
         return tuple(input_shape)
 
+    # ---------------------------------------------------------------- masks (Keras 3)
+    #: True: the layer keeps the time axis and passes an incoming mask on unchanged.
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output (boolean (batch, timesteps) array) or None.
+
+        Default (Keras): a layer with ``supports_masking`` passes ``mask`` through unchanged;
+        any other layer returns None (the mask stops here). Layers that make a mask
+        (Embedding with ``mask_zero``, Masking) or change the time axis override this."""
+        return mask if self.supports_masking else None
+
     def _buffer(self, key, shape, dtype):
         """A work array reused across training steps (reallocated when the shape changes)."""
         buf = self._buffers.get(key)
@@ -195,18 +207,6 @@ class Layer:
     def backward(self, grad):
         """Given dL/d(output), fill each trainable weight's ``grad`` and return dL/d(input)."""
         raise NotImplementedError
-
-    # ---------------------------------------------------------------- masks (Keras 3)
-    #: True: the layer keeps the time axis and passes an incoming mask on unchanged.
-    supports_masking = False
-
-    def compute_mask(self, inputs, mask=None):
-        """The mask of this layer's output (boolean (batch, timesteps) array) or None.
-
-        Default (Keras): a layer with ``supports_masking`` passes ``mask`` through unchanged;
-        any other layer returns None (the mask stops here). Layers that make a mask
-        (Embedding with ``mask_zero``, Masking) or change the time axis override this."""
-        return mask if self.supports_masking else None
 
     def __call__(self, x, training=False):
         x = config.asarray(x, dtype=self.dtype)
