@@ -60,9 +60,9 @@ class TrainingMixin:
         if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
             if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
                 raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, got {arr.shape}.")
-            ignore = self.loss.ignore_class  # labels equal to it are skipped by the loss (Keras)
-            lab = arr if ignore is None else arr[arr != ignore]
-            if np.any(arr != np.round(arr)) or lab.size and (lab.min() < 0 or lab.max() >= width):
+            ignore = getattr(self.loss, "ignore_class", None)  # its labels are skipped (Keras)
+            lab = arr if ignore is None or not np.any(arr != ignore) else arr[arr != ignore]
+            if np.any(arr != np.round(arr)) or lab.min() < 0 or lab.max() >= width:
                 raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{lab.min()}, {lab.max()}].")
             return arr.astype(np.int64, copy=False)
         if (width == 1 and arr.ndim == len(out_shape) - 1
