@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers
+from .. import constraints, initializers
 from .._validation import check_bool, check_float, check_int
 from .base import Layer
 
@@ -32,8 +32,7 @@ class _Normalization(Layer):
     def __init__(self, axis, epsilon, center, scale, inits, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         w = type(self).__name__
-        from .. import constraints  # Keras's beta_constraint/gamma_constraint, after each step
-
+        # Keras's beta_constraint/gamma_constraint, applied after each optimizer step
         self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
         self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
         self.axis = check_int(axis, "axis", w)
@@ -62,8 +61,6 @@ class _Normalization(Layer):
         cfg = super().get_config()
         cfg.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
         cfg.update({k: initializers.serialize(v) for k, v in self._inits.items()})
-        from .. import constraints
-
         cfg.update(beta_constraint=constraints.serialize(self.beta_constraint),
                    gamma_constraint=constraints.serialize(self.gamma_constraint))
         return cfg
