@@ -139,3 +139,22 @@ def test_new_layers_save_and_load(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert type(loaded.layers[2].kernel.constraint).__name__ == "MaxNorm"
     assert loaded.layers[4].get_weights()[0].shape == (3, 4) and loaded.layers[0].mask_zero
+
+
+def test_training_matches_keras():
+    """Two epochs of SGD on Embedding -> Flatten -> Dense: the embedding rows (repeated tokens
+    included) move as in Keras."""
+    keras = _keras()
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 6, size=(8, 3))
+    y = rng.normal(size=(8, 1)).astype(np.float32)
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Embedding(6, 2), keras.layers.Flatten(),
+                           keras.layers.Dense(1)])
+    km.compile(keras.optimizers.SGD(0.1), "mse")
+    dm = dg.Sequential([layers.Input((3,)), layers.Embedding(6, 2), layers.Flatten(), layers.Dense(1)])
+    dm.compile(dg.optimizers.SGD(0.1), "mse")
+    dm.set_weights([keras.ops.convert_to_numpy(w) for w in km.get_weights()])
+    km.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    dm.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(dm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-6)

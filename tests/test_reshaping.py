@@ -38,3 +38,23 @@ def test_config_and_keras():
     keras = pytest.importorskip("keras")
     x = np.random.default_rng(2).normal(size=(2, 3)).astype(np.float32)
     np.testing.assert_array_equal(r(x), keras.ops.convert_to_numpy(keras.layers.RepeatVector(4)(x)))
+
+
+def test_encoder_decoder_with_embedding_matches_keras():
+    """The books' sequence-to-sequence shape: Embedding -> LSTM -> RepeatVector -> LSTM
+    (return_sequences) -> TimeDistributed(Dense): same predictions as Keras from the same weights."""
+    os.environ["KERAS_BACKEND"] = "torch"
+    keras = pytest.importorskip("keras")
+    import deepgrad as dg
+    from deepgrad import utils
+
+    seqs = [[3, 1, 4], [1, 5, 9, 2, 6], [5]]
+    x = utils.pad_sequences(seqs, maxlen=4)
+    kl = keras.layers
+    km = keras.Sequential([keras.Input((4,)), kl.Embedding(10, 6), kl.LSTM(5), kl.RepeatVector(3),
+                           kl.LSTM(5, return_sequences=True), kl.TimeDistributed(kl.Dense(10, activation="softmax"))])
+    dm = dg.Sequential([layers.Input((4,)), layers.Embedding(10, 6), layers.LSTM(5), layers.RepeatVector(3),
+                        layers.LSTM(5, return_sequences=True),
+                        layers.TimeDistributed(layers.Dense(10, activation="softmax"))])
+    dm.set_weights([keras.ops.convert_to_numpy(w) for w in km.get_weights()])
+    np.testing.assert_allclose(dm.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
