@@ -143,3 +143,22 @@ def test_keras_metric_functions_resolve_to_saveable_classes(tmp_path):
     x, y = RNG.normal(size=(6, 4)), RNG.integers(0, 3, size=6)
     assert loaded.evaluate(x, y, return_dict=True, verbose=0)["sparse_categorical_accuracy"] == \
         pytest.approx(model.evaluate(x, y, return_dict=True, verbose=0)["sparse_categorical_accuracy"])
+
+
+def test_output_mask_leaves_entries_out_like_keras():
+    keras = _keras()
+    labels = RNG.integers(0, 3, size=(2, 4))
+    scores = RNG.uniform(size=(2, 4, 3)).astype(np.float32)
+    mask = np.array([[True, True, True, False], [True, False, False, False]])
+    ours = metrics.SparseCategoricalAccuracy()
+    ours.update_state(labels, scores, mask=mask)
+    hits = labels == scores.argmax(-1)
+    assert ours.result() == pytest.approx(float(hits[mask].mean()))   # mean over the kept steps
+    from keras.src import backend as kb
+    masked = keras.ops.convert_to_tensor(scores)
+    kb.set_keras_mask(masked, keras.ops.convert_to_tensor(mask))
+    theirs = keras.metrics.SparseCategoricalAccuracy()
+    theirs.update_state(labels, masked)
+    assert ours.result() == pytest.approx(float(keras.ops.convert_to_numpy(theirs.result())))
+    with pytest.raises(ValueError, match="mask"):
+        ours.update_state(labels, scores, mask=mask[:, :2])

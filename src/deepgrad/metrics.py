@@ -57,19 +57,29 @@ class Metric:
         """Per-sample values, shape (N, ...)."""
         raise NotImplementedError
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None):
+        """Add a batch. ``mask`` (optional, boolean, the per-sample values' shape, e.g. a model
+        output's (batch, timesteps) mask) leaves the masked entries out, as Keras's metrics do
+        with a masked output."""
         v = np.asarray(self.values(np.asarray(y_true), np.asarray(y_pred)), dtype=np.float64)
-        if sample_weight is None:
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != v.shape:
+                raise ValueError(f"{type(self).__name__}: `mask` must have the values' shape "
+                                 f"{v.shape}, got {mask.shape}.")
+        if sample_weight is None and mask is None:
             self._total += float(v.sum())
             self._count += v.size
             return
-        w = np.asarray(sample_weight, dtype=np.float64)
+        w = np.ones(v.shape) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if w.shape != v.shape:
             if w.size != v.shape[0]:
                 raise ValueError(
                     f"{type(self).__name__}: `sample_weight` must have shape ({v.shape[0]},), got {w.shape}."
                 )
             w = np.broadcast_to(w.reshape((v.shape[0],) + (1,) * (v.ndim - 1)), v.shape)
+        if mask is not None:
+            w = w * mask
         self._total += float(np.vdot(w, v))
         self._count += float(w.sum())
 
