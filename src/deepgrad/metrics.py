@@ -64,9 +64,10 @@ class Metric:
         v = np.asarray(self.values(np.asarray(y_true), np.asarray(y_pred)), dtype=np.float64)
         if mask is not None:
             mask = np.asarray(mask, dtype=bool)
-            if mask.shape != v.shape:
+            if mask.shape != v.shape[:mask.ndim]:
                 raise ValueError(f"{type(self).__name__}: `mask` must have the values' shape "
-                                 f"{v.shape}, got {mask.shape}.")
+                                 f"{v.shape} (or its leading axes), got {mask.shape}.")
+            mask = np.broadcast_to(mask.reshape(mask.shape + (1,) * (v.ndim - mask.ndim)), v.shape)
         if sample_weight is None and mask is None:
             self._total += float(v.sum())
             self._count += v.size
