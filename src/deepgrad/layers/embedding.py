@@ -32,8 +32,8 @@ class Embedding(Layer):
             (input_dim, output_dim).
 
     Weight: ``embeddings`` (input_dim, output_dim). Shapes: input (batch, ...) of integer
-    indices (floats holding whole numbers are accepted, as the model feeds float arrays) ->
-    output (batch, ..., output_dim).
+    indices (floats holding whole numbers are accepted: the model and ``layer(x)`` feed
+    ``floatx`` arrays, exact for indices below 2**24 in float32) -> output (batch, ..., output_dim).
 
     Backward: each row receives the sum of the gradients of the positions that looked it up,
         d embeddings[i, :] = sum over positions p with x_p = i of dy_p
@@ -106,11 +106,6 @@ class Embedding(Layer):
         if training:
             self._idx = idx
         return self.embeddings.value[idx]
-
-    def __call__(self, x, training=False):
-        x = np.asarray(x)  # keep integer inputs integer (the base class casts to floats)
-        self._maybe_build(x)
-        return self.forward(x, training=training)
 
     def backward(self, grad):
         idx, self._idx = self._idx, None
