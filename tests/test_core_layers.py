@@ -135,3 +135,14 @@ def test_get_config_round_trip_rebuilds_an_equal_layer():
     layer = Dense(4, activation="relu", use_bias=False, name="d")
     clone = Dense.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("make", [lambda: __import__("deepgrad").layers.Dense(None),
+                                  lambda: __import__("deepgrad").layers.Dense("64"),
+                                  lambda: __import__("deepgrad").layers.Dense(2.5),
+                                  lambda: __import__("deepgrad").layers.Dense(0),
+                                  lambda: __import__("deepgrad").layers.Dropout(0.5, noise_shape="x")])
+def test_bad_values_raise_value_error_as_keras(make):
+    # Keras 3.15 raises ValueError for each of these (checked against keras.layers)
+    with pytest.raises(ValueError, match="units|noise_shape"):
+        make()

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "callbacks", "config", "datasets", "gradcheck", "initializers", "lab",
     "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+    "backend", "constraints", "preprocessing",
 )
 
 

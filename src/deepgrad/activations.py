@@ -146,7 +146,11 @@ class Activation:
     def backward(self, dy, x, y):
         raise NotImplementedError
 
-    def __call__(self, x):
+    def __call__(self, x, **kwargs):
+        """Keras's function form; keyword arguments configure a one-off copy, as Keras's
+        functions take them: ``relu(x, negative_slope=0.1, max_value=6.0)``."""
+        if kwargs:
+            return type(self)(**{**self.get_config(), **kwargs}).forward(x)
         return self.forward(x)
 
     def get_config(self) -> dict:
@@ -587,7 +591,7 @@ class Softmax(Activation):
     needs_input = False
 
     def __init__(self, axis=-1):
-        self.axis = check_int(axis, "axis", "softmax")
+        self.axis = _check_axes(axis, self.name)
 
     def forward(self, x, out=None):
         x = _as_float(x)
@@ -606,7 +610,16 @@ class Softmax(Activation):
         return dy
 
     def get_config(self):
-        return {"axis": self.axis}
+        return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+def _check_axes(axis, where):
+    """An int, or a tuple/list of ints (kept as a tuple): softmax over several axes (Keras)."""
+    if isinstance(axis, (tuple, list)):
+        if not axis:
+            raise ValueError(f"{where}: `axis` must be an int or a non-empty tuple of ints, got {axis!r}.")
+        return tuple(check_int(a, "axis", where) for a in axis)
+    return check_int(axis, "axis", where)
 
 
 class CallableActivation(Activation):
@@ -693,3 +706,150 @@ softsign = Softsign()
 hard_sigmoid = HardSigmoid()
 exponential = Exponential()
 softmax = Softmax()
+
+
+# ---------------------------------------------------------------------------- Keras 3 additions
+@ACTIVATIONS.register()
+class Relu6(Relu):
+    """relu6(x) = min(max(x, 0), 6);  d/dx = 1 on 0 < x < 6, else 0."""
+
+    name = "relu6"
+
+    def __init__(self):
+        super().__init__(max_value=6.0)
+
+    def get_config(self):
+        return {}
+
+
+@ACTIVATIONS.register()
+class Celu(Activation):
+    """celu(x) = x for x >= 0, alpha (exp(x / alpha) - 1) otherwise (alpha = 1.0, > 0).
+
+    d/dx = 1 for x >= 0, exp(x / alpha) = y / alpha + 1 otherwise (read from y).
+    """
+
+    name = "celu"
+    needs_input = False
+
+    def __init__(self, alpha=1.0):
+        self.alpha = check_float(alpha, "alpha", self.name, low=0.0, low_inclusive=False)
+
+    def forward(self, x, out=None):
+        x = _as_float(x)
+        neg = x < 0
+        y = _target(x, out)
+        np.divide(y, self.alpha, out=y, where=neg)
+        np.expm1(y, out=y, where=neg)        # exp only where x < 0: no overflow
+        return np.multiply(y, self.alpha, out=y, where=neg)
+
+    def backward(self, dy, x, y):
+        neg = y < 0
+        return np.multiply(dy, y / self.alpha + 1.0, out=dy, where=neg)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+@ACTIVATIONS.register("hard_swish")
+class HardSilu(Activation):
+    """hard_silu(x) = x hard_sigmoid(x) = x relu6(x + 3) / 6 (alias hard_swish).
+
+    d/dx = hard_sigmoid(x) + x / 6 on -3 < x < 3: 0 for x <= -3, 1 for x >= 3, (2x + 3) / 6 between.
+    """
+
+    name = "hard_silu"
+
+    def forward(self, x, out=None):
+        x = _as_float(x)
+        h = np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+        return np.multiply(x, h, out=out)
+
+    def backward(self, dy, x, y):
+        d = np.where(x <= -3.0, 0.0, np.where(x >= 3.0, 1.0, (2.0 * x + 3.0) / 6.0))
+        dy *= d
+        return dy
+
+
+@ACTIVATIONS.register()
+class LogSigmoid(Activation):
+    """log_sigmoid(x) = log(1 / (1 + exp(-x))) = -softplus(-x) (no overflow);  d/dx = sigma(-x)."""
+
+    name = "log_sigmoid"
+
+    def forward(self, x, out=None):
+        y = softplus_(np.negative(_as_float(x)), out)
+        return np.negative(y, out=y)
+
+    def backward(self, dy, x, y):
+        dy *= sigmoid_(np.negative(x))
+        return dy
+
+
+@ACTIVATIONS.register()
+class LogSoftmax(Activation):
+    """log_softmax(x) = x - log(sum exp(x)) along ``axis`` (default -1; a tuple of axes allowed),
+    evaluated as (x - max) - log(sum exp(x - max)).
+
+    Jacobian-vector product: dx = dy - softmax(x) * sum(dy, axis), softmax(x) = exp(y).
+    """
+
+    name = "log_softmax"
+    needs_input = False
+
+    def __init__(self, axis=-1):
+        self.axis = _check_axes(axis, self.name)
+
+    def forward(self, x, out=None):
+        x = _as_float(x)
+        y = np.subtract(x, x.max(axis=self.axis, keepdims=True), out=out)
+        y -= np.log(np.exp(y).sum(axis=self.axis, keepdims=True))
+        return y
+
+    def backward(self, dy, x, y):
+        s = np.sum(dy, axis=self.axis, keepdims=True)
+        dy -= np.exp(y) * s
+        return dy
+
+    def get_config(self):
+        return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+@ACTIVATIONS.register()
+class Glu(Activation):
+    """glu(x, axis=-1): split x in halves a, b along ``axis``; glu = a * sigma(b). The output has
+    half of x's size along ``axis`` (so it is a function, not an activation for Dense).
+
+    Backward: da = dy sigma(b),  db = dy a sigma(b) (1 - sigma(b)).
+    """
+
+    name = "glu"
+    changes_shape = True
+
+    def __init__(self, axis=-1):
+        self.axis = check_int(axis, "axis", self.name)
+
+    def _halves(self, x):
+        if x.shape[self.axis] % 2:
+            raise ValueError(f"glu: the size of `axis` {self.axis} must be even, got shape {x.shape}.")
+        return np.split(x, 2, axis=self.axis)
+
+    def forward(self, x, out=None):
+        a, b = self._halves(_as_float(x))
+        return np.multiply(a, sigmoid_(b), out=out)
+
+    def backward(self, dy, x, y):
+        a, b = self._halves(x)
+        s = sigmoid_(b)
+        return np.concatenate([dy * s, dy * a * s * (1.0 - s)], axis=self.axis)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+relu6 = Relu6()
+celu = Celu()
+hard_silu = hard_swish = HardSilu()
+log_sigmoid = LogSigmoid()
+log_softmax = LogSoftmax()
+glu = Glu()

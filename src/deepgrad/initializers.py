@@ -121,7 +121,7 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
-@INITIALIZERS.register()
+@INITIALIZERS.register("normal")  # Keras's short name (RandomNormal with its defaults)
 class RandomNormal(RandomInitializer):
     """N(mean, stddev^2), defaults mean=0.0, stddev=0.05 (untruncated)."""
 
@@ -138,7 +138,7 @@ class RandomNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
-@INITIALIZERS.register()
+@INITIALIZERS.register("uniform")  # Keras's short name (Embedding's default initializer)
 class RandomUniform(RandomInitializer):
     """U[minval, maxval), defaults -0.05, 0.05."""
 

@@ -57,7 +57,7 @@ CASES = [
     ("set_weights count", lambda m, p: m.set_weights(m.get_weights()[:1]), ValueError, "weights"),
     ("set_weights shape", lambda m, p: m.set_weights([w.T for w in m.get_weights()]), ValueError, "weights"),
     ("Dense units 0", lambda m, p: layers.Dense(0), ValueError, "units"),
-    ("Dense units float", lambda m, p: layers.Dense(2.5), TypeError, "units"),
+    ("Dense units float", lambda m, p: layers.Dense(2.5), ValueError, "units"),
     ("Dense activation", lambda m, p: layers.Dense(3, activation="relux"), ValueError, "activation"),
     ("Dense initializer", lambda m, p: layers.Dense(3, kernel_initializer="glorot"), ValueError, "kernel_initializer"),
     ("Dropout rate 1", lambda m, p: layers.Dropout(1.0), ValueError, "rate"),
@@ -84,6 +84,7 @@ CASES = [
     ("TerminateOnNaN raise_error", lambda m, p: callbacks.TerminateOnNaN(raise_error=1), TypeError, "raise_error"),
     ("LambdaCallback hook", lambda m, p: callbacks.LambdaCallback(on_epoch_end="print"), TypeError, "on_epoch_end"),
     ("BackupAndRestore save_freq", lambda m, p: callbacks.BackupAndRestore(p, save_freq=-2), ValueError, "save_freq"),
+    ("BackupAndRestore save_freq float", lambda m, p: callbacks.BackupAndRestore(p, save_freq=0.15), ValueError, "save_freq"),  # Keras 3: ValueError
     ("fit callbacks", lambda m, p: m.fit(X, Y, verbose=0, callbacks=[print]), TypeError, "callbacks"),
     ("save extension", lambda m, p: m.save(p / "m.keras"), ValueError, "filepath"),
     ("save path type", lambda m, p: m.save(3), TypeError, "filepath"),

@@ -18,6 +18,7 @@ is: the sum and count of the batch losses).
 from __future__ import annotations
 
 import json
+import numbers
 import os
 
 import numpy as np
@@ -53,8 +54,10 @@ class BackupAndRestore(Callback):
         if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
             raise ValueError(f"{where}: `backup_dir` must be a non-empty path, got {backup_dir!r}.")
         if save_freq != "epoch":
-            if isinstance(save_freq, str):
-                raise ValueError(f"{where}: `save_freq` must be 'epoch' or an int >= 1, got {save_freq!r}.")
+            if isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral):
+                # a ValueError for any value that is neither 'epoch' nor an int, as Keras 3
+                raise ValueError(f"{where}: `save_freq` must be 'epoch' or an int >= 1, got "
+                                 f"{type(save_freq).__name__} {save_freq!r}.")
             check_int(save_freq, "save_freq", where, minimum=1)
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq

@@ -24,7 +24,9 @@ class CSVLogger(Callback):
 
     Format (Keras's): a header ``epoch,<the log keys, sorted>``, then one row per epoch with
     the 0-based epoch number; lines end with ``\\r\\n`` (the csv module's excel dialect); a key
-    missing from a stopped epoch's logs is written as ``NA``.
+    missing from an epoch's logs is written as ``NA``. When the first epoch's logs have no
+    ``val_*`` key (``validation_freq > 1``, or no validation) the header also gets
+    ``val_<key>`` for each key, after the sorted keys, as Keras 3 does.
 
     Crash safety: each epoch the whole file (previous content plus the new row) is rewritten
     with an atomic replace, so an interruption leaves the last complete file, never a torn row.
@@ -58,6 +60,10 @@ class CSVLogger(Callback):
         writer = csv.writer(out, delimiter=self.sep)
         if self.keys is None:
             self.keys = sorted(logs)
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                # Keras: an epoch without validation (validation_freq > 1, or none at all)
+                # still gets the val_* columns, written as NA until a validated epoch fills them
+                self.keys += [f"val_{k}" for k in self.keys]
             if not self._content:
                 writer.writerow(["epoch"] + self.keys)
         if self.model is not None and self.model.stop_training:

@@ -18,7 +18,9 @@ class TerminateOnNaN(Callback):
     progress bar) and records ``stopped_epoch`` and ``stopped_batch`` (both 0-based).
 
     Args:
-        raise_error: raise ``RuntimeError`` with that message instead of only stopping.
+        raise_error: raise ``RuntimeError`` instead of stopping, with Keras's message
+            ``NaN or Inf loss encountered at batch {b}. Loss value: {loss}. Terminating
+            training immediately.`` (nothing printed).
         restore_weights: when the loss goes bad, put back the weights (and optimizer state)
             that produced the last finite batch loss: those in place at the start of the
             previous batch. The loss of batch ``b`` is computed with the weights left by step
@@ -81,10 +83,10 @@ class TerminateOnNaN(Callback):
         if math.isfinite(loss):
             return
         self.stopped_epoch, self.stopped_batch = self._epoch, batch
-        message = f"Batch {batch}: Invalid loss, terminating training (epoch {self._epoch + 1}, loss {loss})"
-        print(message)
         if self.restore_weights:
             self._restore()
+        if self.raise_error:  # Keras's message; it raises at once, without printing
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                               f"{loss}. Terminating training immediately.")
+        print(f"Batch {batch}: Invalid loss, terminating training (epoch {self._epoch + 1}, loss {loss})")
         self.model.stop_training = True
-        if self.raise_error:
-            raise RuntimeError(message)

@@ -6,3 +6,7 @@ from .activation_layers import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax,
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed
 from .normalization import BatchNormalization, LayerNormalization
+from .embedding import Embedding
+from .masking import Masking
+from .reshaping import RepeatVector
+from .preprocessing import Normalization

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .._validation import check_float, check_int
 from .base import Layer
 
 
 class _Elementwise:
     """Mixin (not a Layer, so not registered): forward/backward of a layer applying ``self.activation``."""
+
+    supports_masking = True  # elementwise: an incoming mask passes through (Keras)
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -117,8 +119,8 @@ class PReLU(Layer):
     """Parametric ReLU with a learned slope (notes: g(z, alpha) = max(0, z) + alpha min(0, z)).
 
     ``PReLU(alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None)``.
-    Weight constraints are not supported: ``alpha_constraint`` must be None (Keras's name is
-    accepted so that its configs load; anything else raises ValueError).
+    ``alpha_constraint`` (e.g. ``"non_neg"``) is applied after each optimizer step
+    (:mod:`deepgrad.constraints`).
     One alpha per input entry: weight "alpha" of shape ``input_shape[1:]``, with size 1 along each
     axis in ``shared_axes`` (1-based, the batch axis being 0, as Keras). PyTorch's
     ``nn.PReLU(num_parameters=1, init=0.25)`` instead shares one alpha initialized at 0.25.
@@ -132,9 +134,7 @@ class PReLU(Layer):
                  shared_axes=None, **kwargs):
         self.alpha_initializer = initializers.get(alpha_initializer, "alpha_initializer")
         self.alpha_regularizer = regularizers.get(alpha_regularizer, "alpha_regularizer")
-        if alpha_constraint is not None:
-            raise ValueError(f"PReLU: `alpha_constraint`: weight constraints are not supported "
-                             f"by deepgrad (only None), got {alpha_constraint!r}.")
+        self.alpha_constraint = constraints.get(alpha_constraint, "alpha_constraint")
         if shared_axes is None:
             self.shared_axes = None
         else:
@@ -153,7 +153,8 @@ class PReLU(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"PReLU: unknown dimension in input shape {tuple(input_shape)}; share that axis.")
         self.alpha = self.add_weight("alpha", tuple(shape), initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
         self._reduce_axes = tuple(i for i in range(len(input_shape))
                                   if i == 0 or shape[i - 1] == 1)
         super().build(input_shape)
@@ -184,7 +185,7 @@ class PReLU(Layer):
         return {**super().get_config(),
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": None,
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes}
 
 

@@ -48,14 +48,16 @@ class Weight:
     gradients in place.
     """
 
-    __slots__ = ("name", "value", "grad", "trainable", "regularizer")
+    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint")
 
-    def __init__(self, name, value, trainable=True, regularizer=None):
+    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None):
         self.name = name
         self.value = value
         self.grad = np.zeros_like(value) if trainable else None
         self.trainable = trainable
         self.regularizer = regularizer
+        #: applied as ``value[...] = constraint(value)`` after each optimizer step (Keras)
+        self.constraint = constraint
 
     @property
     def shape(self):
@@ -130,15 +132,17 @@ class Layer:
         self.output_shape = None
 
     # ---------------------------------------------------------------- building
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True) -> Weight:
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True,
+                   constraint=None) -> Weight:
         """Create a weight of ``shape`` filled by ``initializer`` and register it (Keras order).
 
-        Keras's ``constraint`` argument is not supported (deepgrad has no weight constraints)."""
-        from .. import initializers, regularizers  # resolved lazily: no import cycle
+        ``constraint`` (see :mod:`deepgrad.constraints`) is applied after each optimizer step."""
+        from .. import constraints, initializers, regularizers  # resolved lazily: no import cycle
 
         init = initializers.get(initializer)
         value = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype))
-        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer))
+        w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
+                   constraint=constraints.get(constraint))
         self._weights.append(w)
         return w
 
@@ -171,6 +175,18 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis included). Default: unchanged."""
         return tuple(input_shape)
+
+    # ---------------------------------------------------------------- masks (Keras 3)
+    #: True: the layer keeps the time axis and passes an incoming mask on unchanged.
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output (boolean (batch, timesteps) array) or None.
+
+        Default (Keras): a layer with ``supports_masking`` passes ``mask`` through unchanged;
+        any other layer returns None (the mask stops here). Layers that make a mask
+        (Embedding with ``mask_zero``, Masking) or change the time axis override this."""
+        return mask if self.supports_masking else None
 
     def _buffer(self, key, shape, dtype):
         """A work array reused across training steps (reallocated when the shape changes)."""

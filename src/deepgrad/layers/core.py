@@ -7,6 +7,7 @@ Shapes follow Keras: the batch axis comes first and is ``None`` in ``input_shape
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -62,6 +63,8 @@ class Dense(Layer):
         bias_initializer: default ``"zeros"`` (the notes' tip for ReLU units is
             ``initializers.Constant(0.1)``).
         kernel_regularizer, bias_regularizer: e.g. ``regularizers.L2(1e-4)`` (weight decay).
+        kernel_constraint, bias_constraint: e.g. ``constraints.MaxNorm(3)``, applied after each
+            optimizer step (see :mod:`deepgrad.constraints`).
 
     Weights (Keras order): ``kernel`` (input_dim, units), ``bias`` (units,).
     Shapes: input (batch, ..., input_dim) -> output (batch, ..., units).
@@ -70,18 +73,28 @@ class Dense(Layer):
         dK = x^T @ dz,  db = sum over rows of dz,  dx = dz @ K^T.
     """
 
+    supports_masking = True  # on (batch, timesteps, features) input a mask passes through (Keras)
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 **kwargs):
-        self.units = check_int(units, "units", "Dense", minimum=1)
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
+            raise ValueError(f"Dense: `units` must be a positive int, got {type(units).__name__} "
+                             f"{units!r}.")  # a ValueError for any bad value, as Keras 3
+        self.units = int(units)
         self.use_bias = check_bool(use_bias, "use_bias", "Dense")
         self.activation = activations.get(activation, "activation")
-        from .. import initializers, regularizers  # validate names before any state exists
+        if getattr(self.activation, "changes_shape", False):
+            raise ValueError(f"Dense: `activation` {self.activation.name!r} changes the output's "
+                             f"size, which Dense does not support; apply it as a function.")
+        from .. import constraints, initializers, regularizers  # validate before any state exists
 
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
         self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
+        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
         super().__init__(**kwargs)
         #: When the model fuses this layer's activation into the loss (softmax + cross-entropy),
         #: forward returns the logits z and backward receives dL/dz directly.
@@ -93,8 +106,9 @@ class Dense(Layer):
             raise ValueError(f"Dense '{self.name}': input must have a defined last axis, got shape {input_shape}.")
         in_dim = input_shape[-1]
         self.kernel = self.add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer)
-        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                                     constraint=self.bias_constraint)
                      if self.use_bias else None)
         super().build(input_shape)
 
@@ -143,7 +157,7 @@ class Dense(Layer):
         return dx.reshape(grad.shape[:-1] + (x_shape[-1],))
 
     def get_config(self):
-        from .. import initializers, regularizers
+        from .. import constraints, initializers, regularizers
 
         cfg = super().get_config()
         cfg.update(
@@ -154,6 +168,8 @@ class Dense(Layer):
             bias_initializer=initializers.serialize(self.bias_initializer),
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
         )
         return cfg
 
@@ -174,6 +190,8 @@ class Dropout(Layer):
 
     Backward: ``dx = dy * mask / (1 - rate)`` with the same mask.
     """
+
+    supports_masking = True  # a (batch, timesteps) mask passes through (Keras)
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = check_float(rate, "rate", "Dropout", low=0.0, high=1.0, high_inclusive=False)
@@ -239,8 +257,8 @@ def _noise_shape(noise_shape):
     if not isinstance(noise_shape, (tuple, list)) or not all(
             d is None or isinstance(d, (int, np.integer)) and not isinstance(d, bool)
             for d in noise_shape):
-        raise TypeError(f"Dropout: `noise_shape` must be None or a tuple of ints and None "
-                        f"entries, got {noise_shape!r}.")
+        raise ValueError(f"Dropout: `noise_shape` must be None or a tuple of ints and None "
+                         f"entries, got {noise_shape!r}.")  # ValueError as Keras 3
     if any(d is not None and d < 1 for d in noise_shape):
         raise ValueError(f"Dropout: `noise_shape` entries must be None or ints >= 1, "
                          f"got {noise_shape!r}.")

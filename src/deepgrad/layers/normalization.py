@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers
+from .. import constraints, initializers
 from .._validation import check_bool, check_float, check_int
 from .base import Layer
 
@@ -27,8 +27,14 @@ class _Normalization(Layer):
     keeping moving statistics; ``inits`` maps each ``*_initializer`` argument to its value
     (a name, config dict, Initializer or callable), resolved and checked here."""
 
-    def __init__(self, axis, epsilon, center, scale, inits, **kwargs):
+    supports_masking = True  # per-position math: a (batch, timesteps) mask passes through (Keras)
+
+    def __init__(self, axis, epsilon, center, scale, inits, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         w = type(self).__name__
+        # Keras's beta_constraint/gamma_constraint, applied after each optimizer step
+        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
+        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
         self.axis = check_int(axis, "axis", w)
         self.epsilon = check_float(epsilon, "epsilon", w, 0.0, None, low_inclusive=False)
         self.center = check_bool(center, "center", w)
@@ -45,16 +51,18 @@ class _Normalization(Layer):
                              f"range for input shape {tuple(input_shape)}.")
         self._ax = ax
         c = (input_shape[ax],)
-        self.gamma = self.add_weight("gamma", c, self._inits["gamma_initializer"]) \
-            if self.scale else None
-        self.beta = self.add_weight("beta", c, self._inits["beta_initializer"]) \
-            if self.center else None
+        self.gamma = self.add_weight("gamma", c, self._inits["gamma_initializer"],
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight("beta", c, self._inits["beta_initializer"],
+                                    constraint=self.beta_constraint) if self.center else None
         return c
 
     def get_config(self):
         cfg = super().get_config()
         cfg.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale)
         cfg.update({k: initializers.serialize(v) for k, v in self._inits.items()})
+        cfg.update(beta_constraint=constraints.serialize(self.beta_constraint),
+                   gamma_constraint=constraints.serialize(self.gamma_constraint))
         return cfg
 
 
@@ -79,7 +87,8 @@ class BatchNormalization(_Normalization):
 
     Args: axis=-1, momentum=0.99, epsilon=1e-3, center=True (beta), scale=True (gamma),
         beta_initializer="zeros", gamma_initializer="ones",
-        moving_mean_initializer="zeros", moving_variance_initializer="ones".
+        moving_mean_initializer="zeros", moving_variance_initializer="ones",
+        beta_constraint=None, gamma_constraint=None (applied after each optimizer step).
     Weights (Keras order): gamma, beta (trainable), moving_mean, moving_variance
     (non-trainable), each of shape (features,): 4 * features params, half non-trainable.
     """
@@ -162,7 +171,8 @@ class LayerNormalization(_Normalization):
         of each sample, the same in training and inference (no moving statistics).
 
     Args: axis=-1, epsilon=1e-3 (Keras 3), center=True, scale=True,
-        beta_initializer="zeros", gamma_initializer="ones".
+        beta_initializer="zeros", gamma_initializer="ones", beta_constraint=None,
+        gamma_constraint=None.
     Weights: gamma, beta of shape (features,).
     """
 

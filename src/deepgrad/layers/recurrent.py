@@ -41,6 +41,8 @@ class RNN(Layer, abstract=True):
         kernel_initializer: default ``"glorot_uniform"``; recurrent_initializer: default
             ``"orthogonal"``; bias_initializer: default ``"zeros"``.
         kernel_regularizer, recurrent_regularizer, bias_regularizer: default None.
+        kernel_constraint, recurrent_constraint, bias_constraint: default None (keyword only;
+            applied after each optimizer step, see :mod:`deepgrad.constraints`).
         dropout, recurrent_dropout: fractions in [0, 1), default 0 (keyword only).
         return_sequences, return_state, go_backwards, stateful: default False (keyword only).
     """
@@ -53,7 +55,8 @@ class RNN(Layer, abstract=True):
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, **kwargs):
+                 go_backwards=False, stateful=False, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, **kwargs):
         where = type(self).__name__
         if type(self) is RNN:
             raise TypeError("RNN is the abstract base of SimpleRNN, LSTM and GRU and cannot be "
@@ -87,6 +90,11 @@ class RNN(Layer, abstract=True):
                     module.get(ident, argname)
                 except (TypeError, ValueError) as e:
                     raise type(e)(f"{where}: {e}") from None
+        from .. import constraints  # Keras's *_constraint, applied after each optimizer step
+
+        self._constraints = {k: constraints.get(v, k) for k, v in (
+            ("kernel_constraint", kernel_constraint), ("recurrent_constraint", recurrent_constraint),
+            ("bias_constraint", bias_constraint))}
         super().__init__(**kwargs)
         self.states = None
         self._cache = None
@@ -113,13 +121,17 @@ class RNN(Layer, abstract=True):
                 f"the model, or batch_input_shape=(batch, timesteps, features) or "
                 f"batch_size= on the first layer.")
         f, k = input_shape[-1], self.GATES * self.units
+        cons = self._constraints
         self.kernel = self.add_weight("kernel", (f, k), self._init_ids["kernel_initializer"],
-                                      self._reg_ids["kernel_regularizer"])
+                                      self._reg_ids["kernel_regularizer"],
+                                      constraint=cons["kernel_constraint"])
         self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, k),
                                                 self._init_ids["recurrent_initializer"],
-                                                self._reg_ids["recurrent_regularizer"])
+                                                self._reg_ids["recurrent_regularizer"],
+                                                constraint=cons["recurrent_constraint"])
         self.bias = (self.add_weight("bias", self._bias_shape(), self._bias_initializer(),
-                                     self._reg_ids["bias_regularizer"]) if self.use_bias else None)
+                                     self._reg_ids["bias_regularizer"],
+                                     constraint=cons["bias_constraint"]) if self.use_bias else None)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -303,6 +315,9 @@ class RNN(Layer, abstract=True):
             cfg[k] = v if isinstance(v, (str, dict)) else initializers.serialize(v)
         for k, v in self._reg_ids.items():
             cfg[k] = v if v is None or isinstance(v, (str, dict)) else regularizers.serialize(v)
+        from .. import constraints
+
+        cfg.update({k: constraints.serialize(v) for k, v in self._constraints.items()})
         return cfg
 
 

@@ -192,6 +192,8 @@ class TimeDistributed(Layer):
     its weights are shared across steps (their gradients sum over the steps).
     """
 
+    supports_masking = True  # the time axis is kept: a (batch, timesteps) mask passes through
+
     def __init__(self, layer, **kwargs):
         self.layer = _layer_from(layer, "layer", "TimeDistributed")
         super().__init__(**kwargs)

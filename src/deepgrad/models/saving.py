@@ -290,7 +290,7 @@ def serialize_metric(spec):
     if isinstance(spec, str):
         return spec
     metric = metrics.get(spec)
-    if isinstance(metric, metrics.Accuracy) and metric.name in ("accuracy", "acc"):
+    if isinstance(metric, metrics.AutoAccuracy) and metric.name in ("accuracy", "acc"):
         return metric.name  # the unresolved "accuracy" metric is that name's spec
     name = type(metric).__name__
     try:

@@ -256,11 +256,14 @@ class Sequential(TrainingMixin, SavingMixin):
         self._optimizer_variables = (self.optimizer, ids)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, **kwargs):
         """Configure training: ``optimizer`` (name or object), ``loss`` (name or Loss), ``metrics``.
 
         As Keras 3, ``metrics`` ignore ``sample_weight``/``class_weight`` and
         ``weighted_metrics`` take them (logged as ``weighted_<name>`` when the name is taken).
+        ``loss_weights``: a float (or a list/dict of one float, for the one output) multiplying
+        the loss and its gradient, as Keras.
         """
         if kwargs:
             raise TypeError(f"Sequential.compile: unexpected keyword argument(s) {sorted(kwargs)}.")
@@ -268,6 +271,11 @@ class Sequential(TrainingMixin, SavingMixin):
             raise ValueError("Sequential.compile: `loss` is required (e.g. 'categorical_crossentropy'), got None.")
         opt = optimizers_mod.get(optimizer)
         loss_obj = losses_mod.get(loss)
+        if loss_obj.reduction in ("none", None):
+            raise ValueError(f"Sequential.compile: `loss` {loss_obj.name!r} has reduction="
+                             f"{loss_obj.reduction!r} (per-sample values); training needs a scalar: "
+                             f"use 'sum_over_batch_size' (the default) or 'sum'.")
+        loss_weight = _loss_weight(loss_weights)
         specs = {}
         for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             value = [] if value is None else value
@@ -278,6 +286,7 @@ class Sequential(TrainingMixin, SavingMixin):
             specs[arg] = list(value)
         self.optimizer = opt
         self.loss = loss_obj
+        self._loss_weight = loss_weight
         self._metric_specs, self._weighted_metric_specs = specs["metrics"], specs["weighted_metrics"]
         self.compiled_metrics = []
         self._configure_output()
@@ -402,6 +411,23 @@ class Sequential(TrainingMixin, SavingMixin):
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"
+
+
+def _loss_weight(loss_weights):
+    """compile's ``loss_weights`` for the one output: None -> 1.0; a float, or a list/tuple/dict
+    holding one float."""
+    value = loss_weights
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    elif isinstance(value, dict) and len(value) == 1:
+        value = next(iter(value.values()))
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"Sequential.compile: `loss_weights` must be a finite float (or a list or "
+                         f"dict of one float: the model has one output), got {loss_weights!r}.")
+    return float(value)
 
 
 def _size(nbytes: int) -> str:

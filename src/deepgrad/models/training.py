@@ -2,7 +2,8 @@
 
 One training step (:meth:`TrainingMixin._train_step`), from data to updated weights:
 forward -> loss value and gradient -> backward -> regularization gradients ->
-``optimizer.apply_gradients``. Nothing else touches the weights.
+``optimizer.apply_gradients`` -> weight constraints (``w <- constraint(w)``, as Keras).
+Nothing else touches the weights.
 
 Batch GD, SGD and mini-batch GD are the same loop at different ``batch_size``: ``batch_size=1``
 is stochastic gradient descent, ``batch_size=None`` (or ``len(x)``) full-batch gradient descent
@@ -59,8 +60,10 @@ class TrainingMixin:
         if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
             if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
                 raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, got {arr.shape}.")
-            if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= width:
-                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{arr.min()}, {arr.max()}].")
+            ignore = getattr(self.loss, "ignore_class", None)  # its labels are skipped (Keras)
+            lab = arr if ignore is None or not np.any(arr != ignore) else arr[arr != ignore]
+            if np.any(arr != np.round(arr)) or lab.min() < 0 or lab.max() >= width:
+                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{lab.min()}, {lab.max()}].")
             return arr.astype(np.int64, copy=False)
         if (width == 1 and arr.ndim == len(out_shape) - 1
                 and _shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
@@ -129,10 +132,17 @@ class TrainingMixin:
         """
         out = self.forward(x, training=True)
         loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+        weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
+        if weight != 1.0:
+            loss, dout = loss * weight, dout * weight
         if self.grads_and_vars:
             self.backward(dout)
             loss += self.add_regularization_gradients()
             self.optimizer.apply_gradients(self.grads_and_vars)
+            # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
+            for w in self.trainable_weights:
+                if w.constraint is not None:
+                    w.value[...] = w.constraint(w.value)
         return loss, out
 
     def _probabilities(self, out):
@@ -305,7 +315,7 @@ class TrainingMixin:
                 xb, yb = x[start:start + batch_size], y[start:start + batch_size]
                 swb = None if sw is None else sw[start:start + batch_size]
                 out = self.forward(xb, training=False)
-                loss = self.loss_fn(yb, out, swb)
+                loss = self.loss_fn(yb, out, swb) * getattr(self, "_loss_weight", 1.0)
                 total += loss * xb.shape[0]
                 seen += xb.shape[0]
                 self._update_metrics(metrics, yb, out, swb)

@@ -99,11 +99,18 @@ def unpack_pairs(pairs, where, shapes=None):
     """``(grads, params, variables)`` of ``apply_gradients``'s pairs, every one checked (real
     gradient of its parameter's shape; the same variables as before when ``shapes`` is given)."""
     grads, params, variables = [], [], []
+    if pairs and all(isinstance(pr, (tuple, list)) and len(pr) == 2 and pr[0] is None for pr in pairs):
+        raise ValueError(f"{where}: No gradients provided for any variable (every gradient "
+                         f"in `{_ARG}` is None).")  # Keras's message
     for i, pair in enumerate(pairs):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"{where}: `{_ARG}`[{i}] must be a (grad, param) pair, got {pair!r:.80}.")
         g, var = pair
         p = param_array(var, where, f"`{_ARG}`[{i}] param")
+        if g is None:
+            raise ValueError(f"{where}: `{_ARG}`[{i}]: the gradient is None (no gradient was "
+                             f"computed for this variable of shape {p.shape}); pass an array "
+                             f"of its shape, or leave the pair out.")
         if not isinstance(g, np.ndarray):
             try:
                 g = np.asarray(g, dtype=p.dtype)

@@ -1,7 +1,8 @@
-"""Utilities with Keras's names: seeding, label encoding, sequence windowing."""
+"""Utilities with Keras's names: seeding, label encoding, padding, sequence windowing."""
 
 from ..config import seed_rng as _seed_rng
 from .data import to_categorical
+from .sequence import pad_sequences
 from .timeseries import sliding_windows, timeseries_dataset_from_array
 
 

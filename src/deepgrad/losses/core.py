@@ -6,8 +6,15 @@ sum over classes for cross-entropy), and reduces them as Keras's ``"sum_over_bat
 
     L = sum_i w_i l_i / E,    E = number of per-sample entries (N for 2-D outputs),
 
-with sample weights ``w`` (default 1). Note: divided by E, **not** by sum(w) (PyTorch's weighted
-cross-entropy divides by sum(w)). A 1-D ``y_pred`` of shape (N,) counts as (N, 1).
+with sample weights ``w`` (default 1; a scalar weighs every sample). Note: divided by E, **not**
+by sum(w) (PyTorch's weighted cross-entropy divides by sum(w)). A 1-D ``y_pred`` of shape (N,)
+counts as (N, 1). Keras's other ``reduction=`` values: ``"sum"`` (L = sum_i w_i l_i),
+``"mean"`` (= sum_over_batch_size), ``"mean_with_sample_weight"`` (divided by sum_i w_i) and
+``"none"``/None (``__call__`` returns the weighted per-sample array w_i l_i; no gradient).
+A loss that ignores some entries (``SparseCategoricalCrossentropy(ignore_class=)``, or a
+``mask=`` of the per-sample shape given to ``__call__``/``grad``/``value_and_grad``: a model
+output's mask) gives them weight 0 and, for the mean reductions, scales the others by
+E / (number kept), as Keras.
 
 ``__call__`` returns L, :meth:`Loss.grad` returns dL/dy_pred, :meth:`Loss.value_and_grad` both in
 one pass (the training hot path).
@@ -28,43 +35,72 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import config
-from ._validation import check_bool, check_float
-from .activations import sigmoid_
-from .registry import Configurable, Registry, snake_case
+from .. import config
+from .._validation import check_bool, check_float, check_int
+from ..activations import sigmoid_
+from ..registry import Configurable, Registry, snake_case
 
 LOSSES = Registry("loss")
 
 
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
 class Loss(Configurable):
     """Base class. Subclasses implement ``_losses(y_true, y_pred, want_grad) -> (l, G)`` with
-    ``l`` the per-sample losses and ``G`` = dl_i/dy_pred (unreduced; None unless ``want_grad``)."""
+    ``l`` the per-sample losses and ``G`` = dl_i/dy_pred (unreduced; None unless ``want_grad``),
+    for a ``y_pred`` whose reduced axis (``axis``, default the last) has been moved last.
+
+    A custom loss: subclass ``Loss`` and write ``_losses`` (its value and its gradient by hand:
+    deepgrad has no automatic differentiation). Example, a mean fourth-power error::
+
+        class MeanQuarticError(deepgrad.losses.Loss):
+            def _losses(self, y_true, y_pred, want_grad):
+                d = y_pred - y_true
+                k = d.shape[-1]
+                return (d ** 4).mean(axis=-1), (4 * d ** 3 / k if want_grad else None)
+    """
 
     fused_activation = None
     from_logits = False
+    reduction = "sum_over_batch_size"
+    #: the axis ``_losses`` reduces over (moved last before it runs); only some losses take it
+    axis = -1
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        where = type(self).__name__
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: `name` must be a str, got {type(name).__name__}.")
+            raise TypeError(f"{where}: `name` must be a str, got {type(name).__name__}.")
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{where}: `reduction` must be one of {list(REDUCTIONS)}, got {reduction!r}.")
         self.name = name or snake_case(type(self).__name__)
+        self.reduction = reduction
 
     # ------------------------------------------------------------------ public API
-    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
-        """The reduced loss L = sum_i w_i l_i / E (a Python float)."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=False)[0]
+    def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
+        """The reduced loss (a Python float), e.g. L = sum_i w_i l_i / E; with
+        ``reduction="none"`` the array of weighted per-sample losses w_i l_i.
+
+        ``mask``: optional boolean array of the per-sample losses' shape (e.g. (batch,
+        timesteps), a model output's mask): masked entries add nothing and the mean is over
+        the kept ones, as Keras does with a masked output."""
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=False, mask=mask)[0]
 
     def call(self, y_true, y_pred):
         """Per-sample losses l_i, shape ``y_pred.shape[:-1]`` (``(N,)`` for 1-D y_pred)."""
         yt, yp, _ = self._prepare(y_true, y_pred)
-        return self._losses(yt, yp, want_grad=False)[0]
+        yt, yp = self._axis_last(yt), self._axis_last(yp)
+        losses = self._losses(yt, yp, want_grad=False)[0]
+        mask = self._mask(yt)
+        return losses if mask is None else np.where(mask, losses, 0.0)
 
-    def grad(self, y_true, y_pred, sample_weight=None):
+    def grad(self, y_true, y_pred, sample_weight=None, mask=None):
         """dL/dy_pred of the reduced loss, same shape as ``y_pred``."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True)[1]
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True, mask=mask)[1]
 
-    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, mask=None):
         """``(L, dL/dy_pred)`` in one pass."""
-        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True)
+        return self._evaluate(y_true, y_pred, sample_weight, want_grad=True, mask=mask)
 
     def with_logits(self):
         """An equivalent loss taking logits (``from_logits=True``); only cross-entropies have one."""
@@ -76,18 +112,33 @@ class Loss(Configurable):
         """True when ``activation`` (an Activation) followed by this loss can be replaced by
         ``self.with_logits()`` on the activation's input: the names match, this loss takes
         probabilities, and a softmax acts on the last axis."""
-        if self.fused_activation is None or self.from_logits:
+        if self.fused_activation is None or self.from_logits or self.axis != -1:
             return False
         if getattr(activation, "name", None) != self.fused_activation:
             return False
         return getattr(activation, "axis", -1) == -1
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, "reduction": self.reduction}
 
     # ------------------------------------------------------------------ machinery
     def _losses(self, y_true, y_pred, want_grad):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _losses(y_true, y_pred, want_grad) returning the "
+            f"per-sample losses and their gradient (see deepgrad.losses.Loss).")
+
+    def _mask(self, y_true):
+        """Per-sample entries to keep (bool array of the losses' shape), or None: all."""
+        return None
+
+    def _axis_last(self, a):
+        """``a`` with this loss's ``axis`` moved last (no copy when it is already last)."""
+        if self.axis in (-1, a.ndim - 1):
+            return a
+        if not -a.ndim <= self.axis < a.ndim:
+            raise ValueError(f"{type(self).__name__}: `axis`={self.axis} is out of range for "
+                             f"y_pred of shape {a.shape}.")
+        return np.moveaxis(a, self.axis, -1)
 
     def _prepare(self, y_true, y_pred):
         """Validate and align shapes; returns (y_true, y_pred, was_1d)."""
@@ -114,21 +165,57 @@ class Loss(Configurable):
                 )
         return y_true
 
-    def _evaluate(self, y_true, y_pred, sample_weight, want_grad):
+    def _evaluate(self, y_true, y_pred, sample_weight, want_grad, mask=None):
+        reduction = self.reduction
+        if want_grad and reduction in ("none", None):
+            raise ValueError(f"{type(self).__name__}: `reduction`={reduction!r} gives per-sample "
+                             f"values, not a scalar to differentiate; use 'sum_over_batch_size' "
+                             f"or 'sum' to train.")
         yt, yp, flat = self._prepare(y_true, y_pred)
+        yt, yp = self._axis_last(yt), self._axis_last(yp)
         losses, g = self._losses(yt, yp, want_grad)
         count = losses.size
-        if sample_weight is None:
-            value = float(losses.sum()) / count
-            if want_grad:
-                g *= 1.0 / count
+        own = self._mask(yt)
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != losses.shape:
+                raise ValueError(f"{type(self).__name__}: `mask` must have the per-sample losses' "
+                                 f"shape {losses.shape}, got {mask.shape}.")
+            mask = mask if own is None else mask & own
         else:
-            w = _sample_weight(sample_weight, losses.shape, type(self).__name__)
-            value = float(np.vdot(w, losses)) / count
+            mask = own
+        w = None if sample_weight is None else _sample_weight(sample_weight, losses.shape,
+                                                              type(self).__name__)
+        # Keras's mean_with_sample_weight divides by the sum of the weights as given (a scalar
+        # weight counts once), or of the masked weights
+        w_sum = None if w is None else float(np.sum(np.asarray(sample_weight, dtype=np.float64)))
+        if mask is not None:  # Keras's apply_mask: kept entries weigh E / kept for the means
+            kept = int(mask.sum())
+            scale = count / kept if kept and reduction in ("sum_over_batch_size", "mean") else 1.0
+            m = mask * scale
+            w = m if w is None else w * m
+            w_sum = float(w.sum())
+        if reduction in ("none", None):
+            return (losses if w is None else losses * w), None
+        if reduction == "sum":
+            divisor = 1.0
+        elif reduction == "mean_with_sample_weight" and w is not None:
+            divisor = w_sum or 1.0  # Keras divides with divide_no_nan
+        else:
+            divisor = count
+        if w is None:
+            value = float(losses.sum()) / divisor
             if want_grad:
-                g *= (w / count).astype(g.dtype, copy=False)[..., None]
-        if want_grad and flat:
-            g = g[:, 0]
+                g *= 1.0 / divisor
+        else:
+            value = float(np.vdot(w, losses)) / divisor
+            if want_grad:
+                g *= (w / divisor).astype(g.dtype, copy=False)[..., None]
+        if want_grad:
+            if self.axis not in (-1, g.ndim - 1):
+                g = np.moveaxis(g, -1, self.axis)
+            if flat:
+                g = g[:, 0]
         return value, g
 
 
@@ -147,6 +234,8 @@ def _float_array(a, argname, where, dtype=None):
 
 def _sample_weight(sample_weight, shape, where):
     w = _float_array(sample_weight, "sample_weight", where, dtype=np.float64)
+    if w.ndim == 0:  # a scalar weighs every sample (Keras)
+        w = np.broadcast_to(w, shape)
     if w.shape != shape:
         if w.ndim >= 1 and w.shape[0] == shape[0] and w.size in (shape[0], int(np.prod(shape))):
             w = w.reshape((shape[0],) + (1,) * (len(shape) - 1)) if w.size == shape[0] else w.reshape(shape)
@@ -208,8 +297,8 @@ class Huber(Loss):
     """Huber(delta=1.0): per element 0.5 e^2 if |e| <= delta else delta (|e| - 0.5 delta), e = y_pred - y_true,
     averaged over the last axis;  dl_i/dy_pred_ij = clip(e_ij, -delta, delta) / k. (= PyTorch HuberLoss.)"""
 
-    def __init__(self, delta=1.0, name=None):
-        super().__init__(name)
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name=None):
+        super().__init__(name, reduction)
         self.delta = check_float(delta, "delta", "Huber", low=0.0, low_inclusive=False)
 
     def _losses(self, y_true, y_pred, want_grad):
@@ -272,14 +361,17 @@ def _prob_ce(y_true, p, want_grad):
 class _CrossEntropy(Loss):
     """The arguments the two dense cross-entropies share: ``from_logits``, ``label_smoothing``."""
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, name=None):
-        super().__init__(name)
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name=None):
+        super().__init__(name, reduction)
+        self.axis = check_int(axis, "axis", type(self).__name__)
         self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
         self.label_smoothing = check_float(label_smoothing, "label_smoothing", type(self).__name__,
                                            low=0.0, high=1.0)
 
     def get_config(self):
         return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                "axis": self.axis,
                 **super().get_config()}
 
 
@@ -326,7 +418,10 @@ class CategoricalCrossentropy(_ClassScores, _CrossEntropy):
 
 @LOSSES.register()
 class SparseCategoricalCrossentropy(_ClassScores):
-    """SparseCategoricalCrossentropy(from_logits=False): l_i = -log p_{i, y_i}.
+    """SparseCategoricalCrossentropy(from_logits=False, ignore_class=None): l_i = -log p_{i, y_i}.
+
+    ``ignore_class``: entries labelled with it (e.g. padding, -1 or 255) add no loss and no
+    gradient; the mean is over the other entries (Keras's masked reduction).
 
     y_true holds integer class indices in [0, C), shape (N, ...) or (N, ..., 1); float arrays of
     whole numbers are accepted. Same value and gradient as CategoricalCrossentropy on one-hot labels
@@ -335,9 +430,12 @@ class SparseCategoricalCrossentropy(_ClassScores):
 
     fused_activation = "softmax"
 
-    def __init__(self, from_logits=False, name=None):
-        super().__init__(name)
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name=None):
+        super().__init__(name, reduction)
         self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
+        self.ignore_class = check_int(ignore_class, "ignore_class", type(self).__name__,
+                                      allow_none=True)
 
     def _prepare_labels(self, y_true, y_pred, where, flat):
         y = np.asarray(y_true)
@@ -354,14 +452,21 @@ class SparseCategoricalCrossentropy(_ClassScores):
         if np.issubdtype(y.dtype, np.floating):
             if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
                 raise ValueError(f"{where}: `y_true` must hold integer class indices, got non-integer values.")
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
+        checked = y if self.ignore_class is None else y[y != self.ignore_class]
+        if checked.size and (checked.min() < 0 or checked.max() >= n_classes):
             raise ValueError(
                 f"{where}: `y_true` must hold class indices in [0, {n_classes}), "
-                f"got values in [{y.min()}, {y.max()}]."
+                f"got values in [{checked.min()}, {checked.max()}]."
             )
         return y.astype(np.intp, copy=False)
 
+    def _mask(self, labels):
+        """With ``ignore_class``: the entries whose label is not it (the others weigh 0)."""
+        return None if self.ignore_class is None else labels != self.ignore_class
+
     def _losses(self, labels, y_pred, want_grad):
+        if self.ignore_class is not None:  # any valid index: these entries get weight 0
+            labels = np.where(labels == self.ignore_class, 0, labels)
         if not self.from_logits:
             onehot = np.zeros_like(y_pred)
             np.put_along_axis(onehot, labels[..., None], 1.0, axis=-1)
@@ -380,7 +485,8 @@ class SparseCategoricalCrossentropy(_ClassScores):
         return losses, g
 
     def get_config(self):
-        return {"from_logits": self.from_logits, **super().get_config()}
+        return {"from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                **super().get_config()}
 
 
 @LOSSES.register()
