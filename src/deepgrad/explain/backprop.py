@@ -189,8 +189,8 @@ def backprop(x1=1.0, x2=2.0, y=0.0, weights=None, activation="relu", lr=0.1):
     z1 = x @ hidden.kernel.value + hidden.bias.value          # shown only; Dense keeps its own
     z2 = u @ output.kernel.value + output.bias.value
     eps2 = 2.0 * (yhat - y)                                    # eps^(2) = dL/dy-hat
-    eps1 = output.backward(eps2)                               # eps_h^(1) = dL/du_h
-    hidden.backward(eps1)
+    eps1 = output.backward(eps2.copy()).copy()                 # eps_h^(1) = dL/du_h
+    hidden.backward(eps1.copy())      # a layer's backward may overwrite the gradient it gets
     grads = _flat(hidden, output, "grad")
     # f'(z) read from the activation's own backward: dL/dz for dL/dy = 1
     fprime = act.backward(np.ones(3), np.concatenate([z1[0], z2[0]]),
@@ -206,7 +206,8 @@ def backprop(x1=1.0, x2=2.0, y=0.0, weights=None, activation="relu", lr=0.1):
         notes.append("a pre-activation is exactly 0, where ReLU has no derivative; the library "
                      "(like Keras and PyTorch) uses f'(0) = 0.")
     return BackpropExplanation(
-        x1=x1, x2=x2, y=y, lr=lr, activation=repr(act) if act.get_config() else act.name,
+        x1=x1, x2=x2, y=y, lr=lr,
+        activation=act.name if act == activations.get(act.name) else repr(act),
         forward={"z_1^(1)": float(z1[0, 0]), "z_2^(1)": float(z1[0, 1]), "u_1": float(u[0, 0]),
                  "u_2": float(u[0, 1]), "z^(2)": float(z2[0, 0]), "y-hat": float(yhat[0, 0]),
                  "L": float((yhat[0, 0] - y) ** 2)},
