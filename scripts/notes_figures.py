@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:          # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 
-from deepgrad import plotting  # noqa: E402
+from deepgrad import plotting
 
 PICTURES = {
     "notes_activations.png": plotting.plot_activations,

@@ -176,6 +176,8 @@ def test_cli_prints_the_table(capsys):
     ["explain", "backprop", "--y"],
     ["explain", "lstm", "--h", "0,0", "--c", "0"],
     ["explain"],
+    ["explain", "nope"],
+    ["explain", "backprop", "--bogus", "1"],      # argparse alone would print usage + error
 ])
 def test_cli_bad_arguments_one_line_exit_2(argv, capsys):
     assert main(argv) == 2          # main turns argparse's SystemExit into the status

@@ -12,4 +12,4 @@ The command ``deepgrad explain backprop`` prints the same tables.
 from .backprop import BackpropExplanation, backprop
 from .lstm import LSTMStepExplanation, lstm_step
 
-__all__ = ["backprop", "BackpropExplanation", "lstm_step", "LSTMStepExplanation"]
+__all__ = ["BackpropExplanation", "LSTMStepExplanation", "backprop", "lstm_step"]

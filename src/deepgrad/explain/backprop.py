@@ -42,7 +42,7 @@ WEIGHT_NAMES = ("w_01^(1)", "w_11^(1)", "w_21^(1)", "w_02^(1)", "w_12^(1)", "w_2
 #: (z_2^(1) < 0, so ReLU's f' = 0 stops every gradient into it)
 DEFAULT_WEIGHTS = (0.1, 0.2, 0.3, -0.1, -0.4, 0.1, 0.1, 0.5, -0.6)
 
-__all__ = ["backprop", "BackpropExplanation", "WEIGHT_NAMES", "DEFAULT_WEIGHTS", "loss_at"]
+__all__ = ["DEFAULT_WEIGHTS", "WEIGHT_NAMES", "BackpropExplanation", "backprop", "loss_at"]
 
 
 @dataclass
@@ -72,9 +72,10 @@ class BackpropExplanation:
     def table(self, digits: int = 6) -> str:
         """The explanation as plain-text tables (what ``deepgrad explain backprop`` prints)."""
         fmt = f"{{:.{digits}g}}"
-        lines = [f"2-2-1 network, f = {self.activation}, L = (y-hat - y)^2, "
-                 f"x1 = {fmt.format(self.x1)}, x2 = {fmt.format(self.x2)}, "
-                 f"y = {fmt.format(self.y)}, alpha = {fmt.format(self.lr)}", "", "forward pass"]
+        header = (f"2-2-1 network, f = {self.activation}, L = (y-hat - y)^2, "
+                  f"x1 = {fmt.format(self.x1)}, x2 = {fmt.format(self.x2)}, "
+                  f"y = {fmt.format(self.y)}, alpha = {fmt.format(self.lr)}")
+        lines = [header, "", "forward pass"]
         for k, v in self.forward.items():
             lines.append(f"  {k:<12}= {fmt.format(v)}")
         lines += ["", "errors (backward pass)"]

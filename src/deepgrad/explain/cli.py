@@ -12,31 +12,24 @@ from __future__ import annotations
 import math
 import sys
 
+from .._argparse_one_line import one_line_errors
+
 __all__ = ["add_parser", "run"]
-
-
-def _fail_one_line(parser):
-    """Make argparse's own errors (a missing value...) one line with status 2, like the rest."""
-    def error(message):
-        print(f"deepgrad: error: {parser.prog.split()[-1]}: {message}", file=sys.stderr)
-        sys.exit(2)
-    parser.error = error
-    return parser
 
 
 def add_parser(subparsers):
     """Register ``explain`` (with its ``backprop`` and ``lstm`` commands) on ``subparsers``."""
-    explain = _fail_one_line(subparsers.add_parser(
+    explain = one_line_errors(subparsers.add_parser(
         "explain", help="the notes' worked examples step by step (backprop, lstm)",
         description="Print the notes' worked examples with every intermediate number, computed "
-                    "by the library's own layers."))
+                    "by the library's own layers."), "explain")
     explain.set_defaults(handler=run, explain=None)
     sub = explain.add_subparsers(dest="explain", metavar="{backprop,lstm}")
-    bp = _fail_one_line(sub.add_parser(
+    bp = one_line_errors(sub.add_parser(
         "backprop", help="deck 000's 2-2-1 network: forward pass, errors, gradient, SGD update",
         description="Forward pass, errors eps^(2) and eps_h^(1), every partial derivative and the "
                     "SGD update of the nine weights of the notes' 2-2-1 network (L = (y-hat - y)^2), "
-                    "read from two Dense layers' backward."))
+                    "read from two Dense layers' backward."), "explain backprop")
     bp.add_argument("--x1", default="1", help="input x1 (default 1)")
     bp.add_argument("--x2", default="2", help="input x2 (default 2)")
     bp.add_argument("--y", default="0", help="target y (default 0)")
@@ -46,9 +39,10 @@ def add_parser(subparsers):
     bp.add_argument("--activation", default="relu",
                     help="f of every unit: any deepgrad activation name (default relu)")
     bp.add_argument("--lr", default="0.1", help="learning rate alpha of the SGD step (default 0.1)")
-    ls = _fail_one_line(sub.add_parser(
+    ls = one_line_errors(sub.add_parser(
         "lstm", help="one step of deck 000's LSTM cell: gates i, f, o, g and the states",
-        description="One LSTM step by deck 000's equations, next to the library's LSTM layer."))
+        description="One LSTM step by deck 000's equations, next to the library's LSTM layer."),
+        "explain lstm")
     ls.add_argument("--x", default="0.5,-1", help="input vector x_t, comma-separated (default 0.5,-1)")
     ls.add_argument("--h", default="0.1,0.2", help="previous h, comma-separated (default 0.1,0.2)")
     ls.add_argument("--c", default="0.3,-0.2", help="previous c, comma-separated (default 0.3,-0.2)")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["lstm_step", "LSTMStepExplanation"]
+__all__ = ["LSTMStepExplanation", "lstm_step"]
 
 
 @dataclass

@@ -18,7 +18,22 @@ from .ewma import ewma, noisy_series, plot_ewma
 from .gradient_norms import plot_gradient_norms, plot_time_profile
 from .schedules import notes_schedules, plot_schedules, schedule_values
 
-__all__ = ["new_figure", "save", "NOTES_ACTIVATIONS", "activation_curves", "plot_activations",
-           "CASES", "deep_mlp", "deep_mlp_gradient_norms", "plot_deep_gradient_norms", "ewma",
-           "noisy_series", "plot_ewma", "plot_gradient_norms", "plot_time_profile",
-           "notes_schedules", "plot_schedules", "schedule_values"]
+__all__ = [
+           "CASES",
+           "NOTES_ACTIVATIONS",
+           "activation_curves",
+           "deep_mlp",
+           "deep_mlp_gradient_norms",
+           "ewma",
+           "new_figure",
+           "noisy_series",
+           "notes_schedules",
+           "plot_activations",
+           "plot_deep_gradient_norms",
+           "plot_ewma",
+           "plot_gradient_norms",
+           "plot_schedules",
+           "plot_time_profile",
+           "save",
+           "schedule_values",
+]

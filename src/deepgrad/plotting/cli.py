@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .._argparse_one_line import one_line_errors
+
 __all__ = ["FIGURES", "add_parser", "run"]
 
 #: figure name -> (function name in deepgrad.plotting, what it shows)
@@ -36,11 +38,7 @@ def add_parser(subparsers):
         "figure", help="draw one of the notes' pictures (activations, schedules, ewma, gradient-norms)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Draw one of the notes' pictures into a PNG/SVG/PDF file.\n\nfigures:\n" + listing)
-
-    def error(message):
-        print(f"deepgrad: error: figure: {message}", file=sys.stderr)
-        sys.exit(2)
-    fig.error = error
+    one_line_errors(fig, "figure")
     fig.set_defaults(handler=run)
     fig.add_argument("name", metavar="NAME", help="one of: " + ", ".join(FIGURES))
     fig.add_argument("--out", required=True, help="output file (.png, .svg or .pdf); its folder must exist")

@@ -24,8 +24,13 @@ import numpy as np
 
 from ._figure import new_figure
 
-__all__ = ["CASES", "deep_mlp", "deep_mlp_gradient_norms", "plot_deep_gradient_norms",
-           "load_images"]
+__all__ = [
+    "CASES",
+    "deep_mlp",
+    "deep_mlp_gradient_norms",
+    "load_images",
+    "plot_deep_gradient_norms",
+]
 
 #: case label -> keyword arguments of :func:`deep_mlp_gradient_norms`
 CASES = {

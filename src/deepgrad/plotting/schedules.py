@@ -13,7 +13,7 @@ from ._figure import LINESTYLES, PALETTE, new_figure
 
 _MARKERS = ("o", "s", "^", "D", "v")
 
-__all__ = ["notes_schedules", "schedule_values", "plot_schedules"]
+__all__ = ["notes_schedules", "plot_schedules", "schedule_values"]
 
 
 class _OptimizerRate:
