@@ -101,12 +101,15 @@ def test_notebook_runs_and_shows_the_decks_numbers(name, python3_kernel):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
         "commit notebooks with outputs stripped (scripts/make_notebooks.py)"
+    # one extra cell (in memory only) reports the kernel's interpreter: it must be this venv's
+    nb.cells.append(nbformat.v4.new_code_cell("import sys; print('KERNEL', sys.executable)"))
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
     start = time.perf_counter()
     client.execute()                      # raises CellExecutionError on any error
     seconds = time.perf_counter() - start
     text, images = _outputs(nb)
+    assert f"KERNEL {sys.executable}" in text
     for expected in EXPECTED[name]:
         assert expected in text, f"{name}: {expected!r} not in the outputs"
     assert images >= 1, f"{name}: no inline figure"
