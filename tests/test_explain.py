@@ -123,6 +123,22 @@ def test_gradient_equals_central_finite_differences(name):
         assert e.gradient[key] == pytest.approx(fd, rel=1e-6, abs=1e-9), key
 
 
+@pytest.mark.parametrize("name", [n for n in activations.ACTIVATIONS.names() if n != "softmax"])
+def test_every_library_activation_matches_finite_differences(name):
+    # random weights: no pre-activation sits exactly on a kink (relu, abs, hard_sigmoid)
+    rng = np.random.default_rng(11)
+    w = rng.normal(0, 0.7, 9)
+    x1, x2, y = 0.3, -0.8, 0.25
+    e = backprop(x1, x2, y, weights=w, activation=name)
+    h = 1e-6
+    for i, key in enumerate(WEIGHT_NAMES):
+        wp, wm = w.copy(), w.copy()
+        wp[i] += h
+        wm[i] -= h
+        fd = (loss_at(wp, x1, x2, y, name) - loss_at(wm, x1, x2, y, name)) / (2 * h)
+        assert e.gradient[key] == pytest.approx(fd, rel=1e-5, abs=1e-9), key
+
+
 def test_activation_objects_and_parameters_are_accepted():
     # leaky ReLU with slope 0.1 on the default example: z_2^(1) = -0.3 -> u_2 = -0.03, f' = 0.1
     e = backprop(activation=activations.LeakyRelu(negative_slope=0.1))

@@ -71,23 +71,26 @@ class BackpropExplanation:
 
     def table(self, digits: int = 6) -> str:
         """The explanation as plain-text tables (what ``deepgrad explain backprop`` prints)."""
-        fmt = f"{{:.{digits}g}}"
+        spec = f"{{:.{digits}g}}"
+
+        def num(v):
+            return spec.format(v + 0.0)          # + 0.0 prints -0.0 as 0
         header = (f"2-2-1 network, f = {self.activation}, L = (y-hat - y)^2, "
-                  f"x1 = {fmt.format(self.x1)}, x2 = {fmt.format(self.x2)}, "
-                  f"y = {fmt.format(self.y)}, alpha = {fmt.format(self.lr)}")
+                  f"x1 = {num(self.x1)}, x2 = {num(self.x2)}, "
+                  f"y = {num(self.y)}, alpha = {num(self.lr)}")
         lines = [header, "", "forward pass"]
         for k, v in self.forward.items():
-            lines.append(f"  {k:<12}= {fmt.format(v)}")
+            lines.append(f"  {k:<12}= {num(v)}")
         lines += ["", "errors (backward pass)"]
         for k, v in self.errors.items():
-            lines.append(f"  {k:<12}= {fmt.format(v)}")
+            lines.append(f"  {k:<12}= {num(v)}")
         lines += ["", "activation derivatives"]
         for k, v in self.derivatives.items():
-            lines.append(f"  {k:<12}= {fmt.format(v)}")
+            lines.append(f"  {k:<12}= {num(v)}")
         lines += ["", f"  {'weight':<10}{'w':>14}{'dL/dw':>14}{'w - alpha dL/dw':>18}"]
         for k in WEIGHT_NAMES:
-            lines.append(f"  {k:<10}{fmt.format(self.weights[k]):>14}"
-                         f"{fmt.format(self.gradient[k]):>14}{fmt.format(self.updated[k]):>18}")
+            lines.append(f"  {k:<10}{num(self.weights[k]):>14}"
+                         f"{num(self.gradient[k]):>14}{num(self.updated[k]):>18}")
         if self.notes:
             lines += ["", "notes"] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines)
