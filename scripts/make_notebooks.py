@@ -91,7 +91,7 @@ print(example)"""),
 ## Unstable gradients and their remedies
 A stack of 8 hidden Dense layers (64 units) trained on the embedded Fashion-MNIST subset; the
 `GradientNorms` callback records each layer's gradient norm at every step. Look at the first
-panel (sigmoid: layer 1's gradient is ~10⁻⁴ of the output layer's), then at the remedies the
+panel (sigmoid: layer 1's gradient is ~10⁻⁵ of the output layer's), then at the remedies the
 deck lists: ReLU with He initialisation, batch normalisation, and gradient clipping
 (`clipnorm=1`), which keeps the exploding case finite."""),
     ("code", """\
@@ -250,6 +250,35 @@ for scale in (1e-3, 1.0, 1e3):
     Adam(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8).apply_gradients([(np.array([scale]), w)])
     print(f"gradient {scale:g}: first Adam step = {1.0 - w[0]:.6f}")"""),
     ("md", """\
+## The deck's exercise: `update_parameters_with_adam`
+A solution in NumPy with the deck's names (`v` = first moment, `s` = second moment, bias-corrected,
+`ε` added to `√ŝ`), checked against the library's `Adam` on a 2-3-1 network's parameters for 5
+steps. Keras (and deepgrad) add ε to the *uncorrected* root, i.e. the textbook form with
+`ε_t = ε / √(1 − β₂ᵗ)`; with that ε the two agree to rounding."""),
+    ("code", """\
+def update_parameters_with_adam(params, grads, v, s, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    for k in params:
+        v[k] = beta1 * v[k] + (1 - beta1) * grads[k]
+        s[k] = beta2 * s[k] + (1 - beta2) * grads[k] ** 2
+        v_hat = v[k] / (1 - beta1 ** t)
+        s_hat = s[k] / (1 - beta2 ** t)
+        params[k] = params[k] - learning_rate * v_hat / (np.sqrt(s_hat) + epsilon)
+    return params, v, s
+
+rng = np.random.default_rng(0)
+shapes = {"W1": (3, 2), "b1": (3, 1), "W2": (1, 3), "b2": (1, 1)}
+params = {k: rng.normal(size=sh) for k, sh in shapes.items()}
+library = {k: p.copy() for k, p in params.items()}
+v = {k: np.zeros(sh) for k, sh in shapes.items()}; s = {k: np.zeros(sh) for k, sh in shapes.items()}
+adam = Adam(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+for t in range(1, 6):
+    grads = {k: rng.normal(size=sh) for k, sh in shapes.items()}
+    eps_t = 1e-8 / np.sqrt(1 - 0.999 ** t)          # Keras's epsilon, in the textbook form
+    params, v, s = update_parameters_with_adam(params, grads, v, s, t, 0.01, epsilon=eps_t)
+    adam.apply_gradients([(grads[k], library[k]) for k in shapes])
+diff = max(np.abs(params[k] - library[k]).max() for k in shapes)
+print(f"deck's exercise vs deepgrad Adam after 5 steps: max difference {diff:.1e}; agree: {diff < 1e-12}")"""),
+    ("md", """\
 ## Batch, mini-batch and stochastic gradient descent
 The same network trained with `batch_size` = all, 32 and 1 for the same number of examples seen
 (one epoch of 1,000 embedded Fashion-MNIST images): one update, 32 updates, 1,000 updates."""),
@@ -310,7 +339,7 @@ shifted point (its path is the deck's shifted by `γ v`)."""),
 from deepgrad.optimizers import SGD
 
 def train(optimizer, epochs, batch_size=2):
-    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(1,))])
+    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(1,), dtype="float64")])
     model.set_weights([np.array([[-2.0]]), np.array([-2.0])])      # w = -2, b = -2
     model.compile(optimizer=optimizer, loss="mse")
     path = [(-2.0, -2.0)]
@@ -328,6 +357,33 @@ runs = {
 }
 for name, path in runs.items():
     print(f"{name:24s} after 100 epochs: w = {path[-1, 0]:6.3f}, b = {path[-1, 1]:6.3f}, L = {error(*path[-1]):.5f}")"""),
+    ("md", """\
+The deck's own `do_gradient_descent` (its typos fixed: `grad_w`, `dw, db = 0, 0`) gives the same
+path as the library's `SGD` — to rounding:"""),
+    ("code", """\
+def grad_b(w, b, x, y):
+    fx = f(w, b, x)
+    return (fx - y) * fx * (1 - fx)
+
+def grad_w(w, b, x, y):
+    fx = f(w, b, x)
+    return (fx - y) * fx * (1 - fx) * x
+
+def do_gradient_descent(max_epochs=100):
+    w, b, eta = -2, -2, 1.0
+    for i in range(max_epochs):
+        dw, db = 0, 0
+        for x, y in zip(X[:, 0], Y[:, 0]):
+            dw += grad_w(w, b, x, y)
+            db += grad_b(w, b, x, y)
+        w = w - eta * dw
+        b = b - eta * db
+    return w, b
+
+w, b = do_gradient_descent(100)
+diff = max(abs(w - runs["GD"][-1, 0]), abs(b - runs["GD"][-1, 1]))
+print(f"deck's loop: w = {w:.6f}, b = {b:.6f} | deepgrad SGD: w = {runs['GD'][-1, 0]:.6f}, b = {runs['GD'][-1, 1]:.6f}")
+print(f"same path (max difference < 1e-10): {diff < 1e-10}")"""),
     ("md", "The error surface with the four paths (contours close together = steep):"),
     ("code", """\
 from matplotlib.figure import Figure

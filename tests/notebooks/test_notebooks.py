@@ -42,11 +42,13 @@ EXPECTED = {
         "averages about 1/(1 - beta) = 50 values",
         "gradient 1000: first Adam step = 0.010000",   # alpha g / |g|
         "batch_size=    1:  1000 updates",
+        "agree: True",                                 # the deck's Adam exercise = deepgrad's Adam
     ],
     "deck003_gradient_descent_sigmoid_neuron.ipynb": [
         "  0.50   0.00   0.0730    0.0731",            # 0.5 ((0.9 - f(2.5))^2 + (0.2 - f(0.5))^2)
         " -0.10   0.00   0.1481    0.1481",
         "  1.78  -2.27   0.0000    0.0000",
+        "same path (max difference < 1e-10): True",    # the deck's loop = SGD(1.0) on mse
     ],
     "deck004_gradient_descent_ideas.ipynb": [
         "gradient (b0, b1): -8.0 -14.0",               # -2 (1 + 3), -2 (1*1 + 2*3)
