@@ -116,3 +116,17 @@ def test_notebook_runs_and_shows_the_decks_numbers(name, python3_kernel):
         assert expected in text, f"{name}: {expected!r} not in the outputs"
     assert images >= 1, f"{name}: no inline figure"
     print(f"{name}: {seconds:.1f} s")
+
+
+def test_committed_notebooks_are_what_the_generator_writes(tmp_path):
+    # scripts/make_notebooks.py is the source: the committed files must be its output
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "scripts" / "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, cells in module.DECKS.items():
+        built = module.build(cells)
+        committed = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert [(c.cell_type, c.source) for c in committed.cells] == \
+            [(c.cell_type, c.source) for c in built.cells], name
