@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="use only the first N training images (quick tries)")
     cmp_.add_argument("--val-samples", type=int, default=None,
                       help="use only the first N validation images")
+    from .explain.cli import add_parser as _explain_parser
+    from .plotting.cli import add_parser as _figure_parser
+    _explain_parser(sub)
+    _figure_parser(sub)
     return parser
 
 
@@ -373,7 +377,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        command = {"train": _cmd_train, "lab": _cmd_lab, "compare": _cmd_compare}[args.command]
+        command = getattr(args, "handler", None) or {
+            "train": _cmd_train, "lab": _cmd_lab, "compare": _cmd_compare}[args.command]
         return command(args)
     except UsageError as e:
         print(f"deepgrad: error: {e}", file=sys.stderr)

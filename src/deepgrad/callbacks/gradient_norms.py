@@ -25,7 +25,9 @@ class GradientNorms(Callback):
     ``input_grad_norms``), ``self.time_profile[layer_name]``: the norm of dL/dx_t for each time
     step t of the last training batch of the epoch (``layer.input_grad_norms``). A gradient
     that vanishes through time shows as a profile that decays towards the early steps.
-    Plot with :func:`deepgrad.plotting.plot_gradient_norms`.
+    Plot with :func:`deepgrad.plotting.plot_gradient_norms`; for a Dense stack,
+    :func:`deepgrad.plotting.plot_deep_gradient_norms` draws ``steps`` layer by layer (deck 000's
+    vanishing/exploding-gradient picture).
     """
 
     PREFIX = "grad_norm_"

@@ -1,8 +1,11 @@
-"""Plots of the gradient norms recorded by ``callbacks.GradientNorms``."""
+"""Plots of the gradient norms recorded by ``callbacks.GradientNorms`` (no pyplot: new
+figures are ``matplotlib.figure.Figure`` objects, see :mod:`._figure`)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from ._figure import new_figure
 
 PREFIX = "grad_norm_"
 
@@ -35,14 +38,13 @@ def plot_gradient_norms(source, ax=None, logy=True, title="Gradient norm per lay
     Args:
         source: a History (or its ``.history`` dict) from ``fit(callbacks=[GradientNorms()])``,
             or the GradientNorms callback itself (then every step is plotted).
-        ax: matplotlib Axes to draw into (a new figure if None).
+        ax: matplotlib Axes to draw into (if None, a new ``matplotlib.figure.Figure``, not
+            registered with pyplot: ``ax.figure`` holds it).
     Returns: the Axes.
     """
     series, xlabel = _series(source)
     if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = new_figure(figsize=(6, 4))
     for name, values in series.items():
         ax.plot(np.arange(1, len(values) + 1), values, label=name)
     if logy:
@@ -66,9 +68,7 @@ def plot_time_profile(profiles, ax=None, logy=True, title="Gradient reaching eac
     if not isinstance(profiles, dict) or not profiles:
         raise TypeError("plot_time_profile: `profiles` must be a non-empty dict {label: array}.")
     if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = new_figure(figsize=(6, 4))
     for name, prof in profiles.items():
         prof = np.asarray(prof, dtype=float)
         ax.plot(np.arange(len(prof)), prof, label=name)
