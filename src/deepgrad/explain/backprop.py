@@ -151,6 +151,15 @@ def loss_at(weights, x1, x2, y, activation="relu"):
     return float((yhat - y) ** 2)
 
 
+# Activations that act across units, not on each unit alone: the 2-2-1 network's one output unit
+# makes them constant or undefined.
+_NOT_ELEMENTWISE = {
+    "softmax": "over one unit is the constant 1",
+    "log_softmax": "over one unit is the constant 0",
+    "glu": "halves its axis (it needs an even number of units)",
+}
+
+
 def backprop(x1=1.0, x2=2.0, y=0.0, weights=None, activation="relu", lr=0.1):
     """Run one forward pass, backpropagation and SGD step of the notes' 2-2-1 network.
 
@@ -180,9 +189,9 @@ def backprop(x1=1.0, x2=2.0, y=0.0, weights=None, activation="relu", lr=0.1):
     if isinstance(act, activations.CallableActivation):
         raise TypeError("explain.backprop: `activation` must be one of deepgrad.activations (it "
                         f"needs a derivative), got the plain callable {activation!r:.40}.")
-    if act.name == "softmax":
-        raise ValueError("explain.backprop: `activation` 'softmax' over one unit is the constant "
-                         "1; choose an elementwise activation such as 'sigmoid' or 'relu'.")
+    if act.name in _NOT_ELEMENTWISE:
+        raise ValueError(f"explain.backprop: `activation` {act.name!r} {_NOT_ELEMENTWISE[act.name]}; "
+                         "choose an elementwise activation such as 'sigmoid' or 'relu'.")
 
     model = _network(weights, act)
     hidden, output = model.layers
