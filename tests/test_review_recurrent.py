@@ -96,10 +96,10 @@ def test_signature_is_keras_order(cls):
 
 
 def test_positional_arguments_reach_their_keras_parameter():
-    assert LSTM(16, "relu").act.name == "relu"
-    assert GRU(4, "relu").act.name == "relu"
-    assert SimpleRNN(4, "relu").act.name == "relu"
-    assert LSTM(4, "tanh", "hard_sigmoid").rec_act.serialize() == "hard_sigmoid"
+    assert LSTM(16, "relu").activation.name == "relu"
+    assert GRU(4, "relu").activation.name == "relu"
+    assert SimpleRNN(4, "relu").activation.name == "relu"
+    assert LSTM(4, "tanh", "hard_sigmoid").recurrent_activation.name == "hard_sigmoid"
     assert GRU(4, "tanh", "relu", False).use_bias is False
     assert SimpleRNN(4, "tanh", False).use_bias is False
     lstm = LSTM(4, "tanh", "sigmoid", True, "glorot_uniform", "orthogonal", "ones", False)
