@@ -117,8 +117,9 @@ class Bidirectional(Layer):
         return out + states
 
     def compute_mask(self, inputs, mask=None):
-        """Keras: the mask for each output sequence (``return_sequences``), else None; None for
-        each state with ``return_state``."""
+        """Keras: the mask for each output sequence (``return_sequences``), else None; with
+        ``return_state`` also None for each state (as Keras's RNN; Keras's Bidirectional
+        lists those only for stateful layers)."""
         out = mask if self.return_sequences else None
         masks = [out, out] if self.merge_mode is None else [out]
         if self.return_state:
