@@ -230,3 +230,118 @@ def test_wide_lstm_gradients_take_the_large_layer_path(opt):
     layer = LSTM(40, dropout=0.2, recurrent_dropout=0.3, **opt)
     errs = grad_errors(layer, X.copy(), seed=3)
     assert max(errs.values()) < 1e-6, errs
+
+
+# ------------------------------------------------------------------------------ masks, initial_state
+MASK = np.array([[True, True, True, False, False],      # padded at the end
+                 [False, True, True, True, True],       # padded at the start
+                 [True, False, True, True, False]])     # holes
+
+
+class _Called:
+    """A layer called with fixed ``mask``/``initial_state`` keywords, for deepgrad.gradcheck
+    (which calls ``layer(x, training=...)`` and ``layer.backward(grad)``)."""
+
+    def __init__(self, layer, **call_kwargs):
+        self.layer, self.kw = layer, call_kwargs
+        self.name, self.dtype = layer.name, layer.dtype
+
+    def __call__(self, x, training=False):
+        return self.layer(x, training=training, **self.kw)
+
+    def backward(self, grad):
+        return self.layer.backward(grad)
+
+    @property
+    def trainable_weights(self):
+        return self.layer.trainable_weights
+
+
+MASK_OPTIONS = [{}, {"return_sequences": True}, {"return_sequences": True, "go_backwards": True},
+                {"return_sequences": True, "zero_output_for_mask": True}, {"return_state": True}]
+
+
+@pytest.mark.parametrize("cls,kw", [(SimpleRNN, {}), (LSTM, {}), (GRU, {}),
+                                    (GRU, {"reset_after": False}),
+                                    (LSTM, {"activation": "relu"})], ids=str)
+@pytest.mark.parametrize("opt", MASK_OPTIONS, ids=str)
+def test_masked_gradients_match_central_differences(cls, kw, opt):
+    errs = grad_errors(_Called(cls(4, **kw, **opt), mask=MASK), X.copy())
+    assert max(errs.values()) < 1e-6, errs
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_masked_gradients_with_dropout(cls):
+    layer = cls(4, dropout=0.3, recurrent_dropout=0.4, return_sequences=True)
+    errs = grad_errors(_Called(layer, mask=MASK), X.copy(), seed=7)
+    assert max(errs.values()) < 1e-6, errs
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+@pytest.mark.parametrize("mask", [None, MASK], ids=["no mask", "mask"])
+def test_initial_state_gradients_match_central_differences(cls, mask):
+    # L = sum(r * output) as a function of the initial states: initial_state_grads after
+    # backward against central differences of L in each entry of h0 (and c0).
+    rng = np.random.default_rng(4)
+    layer = cls(4, return_sequences=True)
+    init = [rng.normal(size=(3, 4)) for _ in range(2 if cls is LSTM else 1)]
+    r = rng.normal(size=(3, 5, 4))
+    layer(X, training=True, mask=mask, initial_state=init)
+    layer.backward(r)
+    analytic = layer.initial_state_grads
+    eps = 1e-6
+    for s, g in zip(init, analytic):
+        num = np.zeros_like(s)
+        for idx in np.ndindex(s.shape):
+            old = s[idx]
+            s[idx] = old + eps
+            up = np.vdot(r, layer(X, mask=mask, initial_state=init))
+            s[idx] = old - eps
+            down = np.vdot(r, layer(X, mask=mask, initial_state=init))
+            s[idx] = old
+            num[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-9)
+
+
+def test_masked_steps_get_no_input_gradient():
+    layer = LSTM(3, return_sequences=True)
+    layer(X, training=True, mask=MASK)
+    dx = layer.backward(np.ones((3, 5, 3)))
+    np.testing.assert_array_equal(dx[~MASK], 0.0)
+    assert np.all(np.abs(dx[MASK]).sum(axis=-1) > 0)
+
+
+@pytest.mark.parametrize("opt,expected", [({}, None), ({"return_sequences": True}, "mask"),
+                                          ({"return_state": True}, [None, None, None])],
+                         ids=str)
+def test_compute_mask(opt, expected):
+    got = LSTM(3, **opt).compute_mask(X, MASK)
+    if expected == "mask":
+        assert got is MASK
+    else:
+        assert got == expected
+    assert LSTM(3).accepts_mask and LSTM(3).supports_masking
+
+
+def test_zero_output_for_mask_in_config():
+    cfg = SimpleRNN(3, zero_output_for_mask=True).get_config()
+    assert cfg["zero_output_for_mask"] is True
+    assert SimpleRNN.from_config(cfg).zero_output_for_mask is True
+    old = {k: v for k, v in cfg.items() if k != "zero_output_for_mask"}   # configs saved before
+    assert SimpleRNN.from_config(old).zero_output_for_mask is False
+
+
+@pytest.mark.parametrize("call_kw,exc,word", [
+    ({"mask": np.ones((3, 4), bool)}, ValueError, "mask"),              # wrong timesteps
+    ({"mask": np.array([["a"] * 5] * 3)}, TypeError, "mask"),
+    ({"initial_state": [np.zeros((3, 4))]}, ValueError, "initial_state"),   # LSTM needs 2
+    ({"initial_state": [np.zeros((3, 4)), np.zeros((2, 4))]}, ValueError, "initial_state"),
+    ({"initial_state": [np.zeros((3, 4)), "c"]}, TypeError, "initial_state"),
+])
+def test_bad_mask_and_initial_state(call_kw, exc, word):
+    layer = LSTM(4, stateful=True)
+    with pytest.raises(exc, match=word):
+        layer(X, **call_kw)
+    assert not layer.built and layer.states is None    # refused before anything changed
+    with pytest.raises(TypeError, match="zero_output_for_mask"):
+        LSTM(4, zero_output_for_mask="yes")
