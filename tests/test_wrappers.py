@@ -151,3 +151,21 @@ def test_bidirectional_return_state_lists_forward_then_backward_states():
     assert layer.forward_layer.zero_output_for_mask is False
     seq = Bidirectional(GRU(3, return_sequences=True))
     assert seq.forward_layer.zero_output_for_mask and seq.backward_layer.zero_output_for_mask
+
+
+@pytest.mark.parametrize("attr", ["stateful", "return_sequences"])
+def test_bidirectional_backward_layer_must_match(attr):
+    # Keras Bidirectional._verify_layer_config: stateful, return_sequences, return_state equal
+    kw = {attr: True}
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, **kw))
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True))
+    b = Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True, **kw),
+                      batch_input_shape=(2, 4, 3))
+    assert getattr(b.backward_layer, attr) is True
+
+
+def test_bidirectional_return_state_must_be_the_same_on_both_layers():
+    with pytest.raises(ValueError, match="return_state"):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, return_state=True))
