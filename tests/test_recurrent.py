@@ -542,6 +542,7 @@ def test_rejected_batch_leaves_rng_and_states_alone():
 
 def test_model_forward_checks_the_batch_of_stateful_layers():
     # model.forward calls layer.forward directly (no __call__): the check must be there too
+    config.set_floatx("float32")          # float32 data into model.forward, as fit gives it
     m = Sequential([Input((6, 3), batch_size=4), LSTM(3, stateful=True), Dense(1)])
     m.forward(np.zeros((4, 6, 3), "float32"))
     with pytest.raises(ValueError, match="batch size 4"):
