@@ -12,7 +12,6 @@ from deepgrad.layers import GRU, LSTM, Bidirectional, Dense, Input, SimpleRNN
 from deepgrad.layers.base import check_batch_split
 from deepgrad.models import Sequential
 
-
 pytestmark = pytest.mark.usefixtures("float64")
 
 

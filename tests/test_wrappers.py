@@ -6,7 +6,6 @@ import pytest
 from deepgrad import gradcheck
 from deepgrad.layers import GRU, LSTM, Bidirectional, LayerNormalization, SimpleRNN, TimeDistributed
 
-
 pytestmark = pytest.mark.usefixtures("float64")
 
 

@@ -25,11 +25,37 @@ from __future__ import annotations
 # importable from here as before (``deepgrad.activations.Relu``, ``activations.sigmoid_``).
 from ._erf import erf, erfc  # noqa: F401
 from .along_axis import Glu, LogSoftmax, Softmax  # noqa: F401
-from .base import (ACTIVATIONS, Activation, CallableActivation, _as_float,  # noqa: F401
-                   _target, sigmoid_, softplus_)
-from .elementwise import (Abs, Celu, Elu, Exponential, Gelu, GeluTanh,  # noqa: F401
-                          HardSigmoid, HardSilu, LeakyRelu, Linear, LogSigmoid, Mish, Relu,
-                          Relu6, Selu, Sigmoid, Softplus, Softsign, Swish, Tanh)
+from .base import (  # noqa: F401
+    ACTIVATIONS,
+    Activation,
+    CallableActivation,
+    _as_float,
+    _target,
+    sigmoid_,
+    softplus_,
+)
+from .elementwise import (  # noqa: F401
+    Abs,
+    Celu,
+    Elu,
+    Exponential,
+    Gelu,
+    GeluTanh,
+    HardSigmoid,
+    HardSilu,
+    LeakyRelu,
+    Linear,
+    LogSigmoid,
+    Mish,
+    Relu,
+    Relu6,
+    Selu,
+    Sigmoid,
+    Softplus,
+    Softsign,
+    Swish,
+    Tanh,
+)
 
 
 # ---------------------------------------------------------------------------- resolution
