@@ -10,6 +10,8 @@ every epoch's times).
 
     python benchmarks/recurrent.py                  # 10,000 sequences (minutes on 2 cores)
     python benchmarks/recurrent.py --samples 2000   # faster; the count is in the output
+    python benchmarks/recurrent.py --loop reference  # the readable steps instead of the
+                                                     # fused loops (what the fused loops save)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from deepgrad import config
 from deepgrad.datasets import adding_problem
-from deepgrad.layers import GRU, LSTM, SimpleRNN
+from deepgrad.layers import GRU, LSTM, RNN, SimpleRNN
 from deepgrad.layers.core import Dense
 from deepgrad.models import Sequential
 from deepgrad.optimizers import Adam
@@ -90,15 +92,19 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3,
                    help="timed epochs per library, alternating; the best one is reported")
     p.add_argument("--models", default=",".join(f"{k}({u})" for k, u in MODELS))
+    p.add_argument("--loop", choices=("fused", "reference"), default="fused",
+                   help="deepgrad's time loop: the fused loops (default) or the reference "
+                        "steps of layers/recurrent_steps.py (RNN.fused_loop = False)")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
                                                  "recurrent.json"))
     a = p.parse_args(argv)
     config.set_floatx("float32")
+    RNN.fused_loop = a.loop == "fused"
     x, y = adding_problem(a.samples, a.timesteps, seed=0)
     wanted = a.models.split(",")
     rows = []
     print(f"{a.samples} sequences of shape ({a.timesteps}, 2), batch {a.batch_size}, Adam; "
-          f"best of {a.repeats} alternating epochs each (seconds per epoch)")
+          f"best of {a.repeats} alternating epochs each (seconds per epoch); {a.loop} loop")
     print("wall = elapsed seconds; cpu = process CPU seconds (all threads), less sensitive to "
           "other jobs on a shared machine")
     print(f"{'model':<15}{'threads':>8}{'deepgrad':>10}{'pytorch':>9}{'ratio':>7}"
@@ -127,7 +133,7 @@ def main(argv=None):
                   f"{ours[1]:>9.2f}{theirs[1]:>9.2f}{cratio:>7.2f}"
                   f"{'' if target is None else f'{target:>8.1f}'}", flush=True)
     result = {"samples": a.samples, "timesteps": a.timesteps, "batch_size": a.batch_size,
-              "repeats": a.repeats,
+              "repeats": a.repeats, "loop": a.loop,
               "numpy": np.__version__, "torch": torch.__version__,
               "machine": f"{platform.machine()} {os.cpu_count()} cpus",
               "load_average_at_end": list(os.getloadavg()), "rows": rows}

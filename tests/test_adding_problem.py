@@ -46,3 +46,18 @@ def test_seed_reproducible_and_global_rng_used_without_seed():
 def test_bad_arguments(kw, exc, word):
     with pytest.raises(exc, match=word):
         adding_problem(**kw)
+
+
+@pytest.mark.parametrize("dtype,exc", [("int32", ValueError), ("bool", ValueError),
+                                       ("complex64", ValueError), ("foo", TypeError),
+                                       (3, TypeError)])
+def test_adding_problem_dtype_must_be_float(dtype, exc):
+    with pytest.raises(exc, match="`dtype`"):
+        adding_problem(3, timesteps=4, seed=0, dtype=dtype)
+
+
+def test_adding_problem_float_dtypes():
+    x, y = adding_problem(3, timesteps=4, seed=0, dtype="float64")
+    assert x.dtype == y.dtype == np.float64
+    x16, _ = adding_problem(3, timesteps=4, seed=0, dtype=np.float16)
+    np.testing.assert_allclose(x16, x, atol=1e-3)            # same draws, coarser type

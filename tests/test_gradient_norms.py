@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from deepgrad.callbacks import GradientNorms
-from deepgrad.layers import LSTM, SimpleRNN
+from deepgrad.layers import LSTM, Bidirectional, SimpleRNN
 from deepgrad.layers.core import Dense
 from deepgrad.models import Sequential
 from deepgrad.plotting import plot_gradient_norms, plot_time_profile
@@ -85,3 +85,38 @@ def test_plots():
 def test_bad_freq():
     with pytest.raises(ValueError, match="freq"):
         GradientNorms(freq="step")
+
+
+@pytest.mark.usefixtures("float64")
+def test_gradient_norms_time_profile_of_bidirectional():
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((8, 6, 2)), rng.random((8, 1))
+    m = Sequential([Bidirectional(LSTM(3), input_shape=(6, 2)), Dense(1)])
+    m.compile("sgd", "mse")
+    # independent: dL/dx of the whole model at the initial weights, one full batch
+    out = m.forward(X, training=True)
+    dx = m.backward(2 * (out - Y) / Y.size)                  # d mean((out - y)^2) / d out
+    expected = np.sqrt((dx ** 2).sum(axis=(0, 2)))           # ||dL/dx_t|| for each t
+    cb = GradientNorms()
+    m.fit(X, Y, batch_size=8, epochs=1, callbacks=[cb], verbose=0)
+    np.testing.assert_allclose(cb.time_profile[m.layers[0].name], expected, rtol=1e-10)
+    assert m.layers[1].name not in cb.time_profile
+
+
+@pytest.mark.usefixtures("float64")
+def test_gradient_norms_are_taken_before_clipping():
+    from deepgrad.optimizers import SGD
+
+    rng = np.random.default_rng(1)
+    X, Y = rng.random((8, 6, 2)), rng.random((8, 1))
+    m = Sequential([LSTM(3, input_shape=(6, 2)), Dense(1)])
+    m.compile(SGD(0.01, clipnorm=1e-6), "mse")
+    out = m.forward(X, training=True)
+    m.backward(2 * (out - Y) / Y.size)
+    raw = {l.name: np.sqrt(sum((w.grad ** 2).sum() for w in l.trainable_weights))
+           for l in m.layers}
+    cb = GradientNorms()
+    h = m.fit(X, Y, batch_size=8, epochs=1, callbacks=[cb], verbose=0)
+    for name, value in raw.items():
+        assert value > 1e-3                                  # far above the clip norm
+        assert h.history["grad_norm_" + name][0] == pytest.approx(value, rel=1e-10)

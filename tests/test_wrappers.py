@@ -6,7 +6,6 @@ import pytest
 from deepgrad import gradcheck
 from deepgrad.layers import GRU, LSTM, Bidirectional, LayerNormalization, SimpleRNN, TimeDistributed
 
-
 pytestmark = pytest.mark.usefixtures("float64")
 
 
@@ -65,8 +64,12 @@ def test_stacked_bidirectional_with_return_sequences():
 
 
 def test_bidirectional_errors():
-    with pytest.raises(ValueError, match="return_state"):
-        Bidirectional(LSTM(3, return_state=True))
+    with pytest.raises(ValueError, match="return_state"):      # the two must agree (Keras)
+        Bidirectional(LSTM(3, return_state=True), backward_layer=LSTM(3, go_backwards=True))
+    with pytest.raises(ValueError, match="initial_state"):      # 2 per direction for an LSTM
+        Bidirectional(LSTM(3))(X, initial_state=[np.zeros((3, 3))] * 2)
+    with pytest.raises(ValueError, match="mask"):
+        Bidirectional(LSTM(3))(X, mask=np.ones((3, 4), bool))
     with pytest.raises(TypeError, match="layer"):
         Bidirectional(LayerNormalization())
     with pytest.raises(ValueError, match="merge_mode"):
@@ -98,3 +101,70 @@ def test_time_distributed_applies_the_layer_at_every_step():
 def test_time_distributed_needs_3d():
     with pytest.raises(ValueError, match="3-D"):
         TimeDistributed(LayerNormalization())(np.zeros((2, 3)))
+
+
+MASK = np.array([[True, True, True, False, False], [False, True, True, True, True],
+                 [True, False, True, True, False]])
+
+
+class _Called:
+    """The wrapper called with fixed keywords (mask, initial_state), for deepgrad.gradcheck."""
+
+    def __init__(self, layer, **call_kwargs):
+        self.layer, self.kw = layer, call_kwargs
+        self.name, self.dtype = layer.name, layer.dtype
+
+    def __call__(self, x, training=False):
+        return self.layer(x, training=training, **self.kw)
+
+    def backward(self, grad):
+        return self.layer.backward(grad)
+
+    @property
+    def trainable_weights(self):
+        return self.layer.trainable_weights
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", None, "mul"], ids=str)
+@pytest.mark.parametrize("opt", [{}, {"return_sequences": True}, {"return_state": True},
+                                 {"return_sequences": True, "return_state": True}], ids=str)
+def test_bidirectional_masked_gradients_with_states(merge_mode, opt):
+    rng = np.random.default_rng(2)
+    init = [rng.normal(size=(3, 3)) for _ in range(4)] if opt.get("return_state") else None
+    layer = Bidirectional(LSTM(3, **opt), merge_mode=merge_mode)
+    assert max(gradcheck.check_layer(_Called(layer, mask=MASK, initial_state=init),
+                                     X.copy()).values()) < 1e-6
+    if init is not None:
+        assert [g.shape for g in layer.initial_state_grads] == [(3, 3)] * 4
+
+
+def test_bidirectional_return_state_lists_forward_then_backward_states():
+    layer = Bidirectional(GRU(3, return_state=True), merge_mode="concat")
+    out, h_fwd, h_bwd = layer(X)
+    _, h = layer.forward_layer(X)
+    _, hb = layer.backward_layer(X)
+    np.testing.assert_array_equal(h_fwd, h)
+    np.testing.assert_array_equal(h_bwd, hb)
+    np.testing.assert_array_equal(out, np.concatenate([h, hb], -1))
+    # as Keras, return_sequences decides zero_output_for_mask of both directions
+    assert layer.forward_layer.zero_output_for_mask is False
+    seq = Bidirectional(GRU(3, return_sequences=True))
+    assert seq.forward_layer.zero_output_for_mask and seq.backward_layer.zero_output_for_mask
+
+
+@pytest.mark.parametrize("attr", ["stateful", "return_sequences"])
+def test_bidirectional_backward_layer_must_match(attr):
+    # Keras Bidirectional._verify_layer_config: stateful, return_sequences, return_state equal
+    kw = {attr: True}
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, **kw))
+    with pytest.raises(ValueError, match=f'"{attr}"'):
+        Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True))
+    b = Bidirectional(GRU(3, **kw), backward_layer=GRU(3, go_backwards=True, **kw),
+                      batch_input_shape=(2, 4, 3))
+    assert getattr(b.backward_layer, attr) is True
+
+
+def test_bidirectional_return_state_must_be_the_same_on_both_layers():
+    with pytest.raises(ValueError, match="return_state"):
+        Bidirectional(GRU(3), backward_layer=GRU(3, go_backwards=True, return_state=True))

@@ -23,7 +23,11 @@ from .base import Layer
 
 
 class _Elementwise:
-    """Mixin (not a Layer, so not registered): forward/backward of a layer applying ``self.activation``."""
+    """Mixin (not a Layer, so not registered): the layer side of a :mod:`deepgrad.activations`
+    object ``self.activation``. It keeps x (if the derivative needs it) and y in training and
+    calls ``activation.forward``/``activation.backward``; the math itself (function and
+    derivative side by side) is only in ``deepgrad.activations``, which the recurrent layers
+    and ``Dense`` call too."""
 
     supports_masking = True  # elementwise: an incoming mask passes through (Keras)
 

@@ -1,4 +1,5 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU (Keras 3 arguments, defaults and weight layout).
+"""The recurrent layers' common machinery (:class:`RNN`); the layers themselves are in
+``simple_rnn.py``, ``lstm.py`` and ``gru.py`` (Keras 3 arguments, defaults and weight layout).
 
 Input (batch, timesteps, features); output (batch, units), or (batch, timesteps, units) with
 ``return_sequences=True``; ``return_state=True`` returns ``[output, h]`` (LSTM ``[output, h, c]``).
@@ -7,7 +8,18 @@ Weights (Keras order): ``kernel`` (features, k*units), ``recurrent_kernel`` (uni
 ``bias`` with k = 1 (SimpleRNN), 4 (LSTM, gate columns ``[i, f, c, o]``), 3 (GRU, ``[z, r, h]``).
 GRU ``reset_after=True`` (default) has ``bias`` (2, 3*units) = [input bias; recurrent bias].
 
-Backward is backpropagation through time over the whole sequence (see ``rnn_cells``).
+Each time step is a function of :mod:`deepgrad.layers.recurrent_steps` (``simple_rnn_step``,
+``lstm_step``, ``gru_step``, beside their equations) and backward is backpropagation through
+time over the whole sequence. Without a mask the layers run the same math in the fused loops
+of :mod:`deepgrad.layers._fast_recurrent` (faster, tested against the steps; set a layer's
+``fused_loop = False`` to run the steps).
+
+Masks (Keras 3): ``layer(x, mask=m)`` with m (batch, timesteps) booleans. A masked step keeps
+the states; its output repeats the previous output (zeros before the first unmasked step), or
+is zeros with ``zero_output_for_mask=True``; no gradient flows through a masked step's update.
+``compute_mask`` returns the mask with ``return_sequences=True``, else None. Initial states:
+``layer(x, initial_state=[h0])`` (LSTM ``[h0, c0]``); after ``backward`` their gradients are in
+``initial_state_grads``.
 ``go_backwards=True`` processes the sequence from the last step to the first and returns the
 outputs in that (reversed) order, as Keras. ``stateful=True`` starts each batch from the
 final states of the previous one (gradients are not carried across batches);
@@ -24,9 +36,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import config
+from .. import activations, config
 from .._validation import check_bool, check_float, check_int
-from . import rnn_cells as cells
+from . import _fast_recurrent as fast
+from . import recurrent_steps as steps
 from .base import Layer
 
 
@@ -45,10 +58,16 @@ class RNN(Layer, abstract=True):
             applied after each optimizer step, see :mod:`deepgrad.constraints`).
         dropout, recurrent_dropout: fractions in [0, 1), default 0 (keyword only).
         return_sequences, return_state, go_backwards, stateful: default False (keyword only).
+        zero_output_for_mask: default False (keyword only): masked steps output zeros
+            instead of repeating the previous output (Keras's ``RNN`` argument).
     """
 
     GATES = 1
     _HAS_RECURRENT_ACTIVATION = True
+    supports_masking = True
+    accepts_mask = True       # forward takes mask= (the model passes it; see layers.base)
+    #: False: run the reference steps of ``recurrent_steps`` even without a mask (slower).
+    fused_loop = True
 
     def __init__(self, units, *, activation="tanh", recurrent_activation="sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
@@ -56,14 +75,16 @@ class RNN(Layer, abstract=True):
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, **kwargs):
+                 recurrent_constraint=None, bias_constraint=None, zero_output_for_mask=False,
+                 **kwargs):
         where = type(self).__name__
         if type(self) is RNN:
             raise TypeError("RNN is the abstract base of SimpleRNN, LSTM and GRU and cannot be "
                             "constructed; use one of those (Keras's RNN(cell) is not implemented).")
         self.units = check_int(units, "units", where, minimum=1)
-        self.act = cells.Act(activation, "activation", where)
-        self.rec_act = cells.Act(recurrent_activation, "recurrent_activation", where)
+        self.activation = _activation(activation, "activation", where)
+        self.recurrent_activation = _activation(recurrent_activation, "recurrent_activation",
+                                                where)
         self.use_bias = check_bool(use_bias, "use_bias", where)
         self.dropout = check_float(dropout, "dropout", where, 0.0, 1.0, high_inclusive=False)
         self.recurrent_dropout = check_float(recurrent_dropout, "recurrent_dropout", where, 0.0,
@@ -72,6 +93,8 @@ class RNN(Layer, abstract=True):
         self.return_state = check_bool(return_state, "return_state", where)
         self.go_backwards = check_bool(go_backwards, "go_backwards", where)
         self.stateful = check_bool(stateful, "stateful", where)
+        self.zero_output_for_mask = check_bool(zero_output_for_mask, "zero_output_for_mask",
+                                               where)
         from .. import initializers, regularizers  # validate names before any state exists
 
         self._init_ids = {"kernel_initializer": kernel_initializer,
@@ -98,8 +121,9 @@ class RNN(Layer, abstract=True):
         super().__init__(**kwargs)
         self.states = None
         self._cache = None
-        self._ws = {}            # work arrays reused from batch to batch (see rnn_cells.work)
+        self._ws = {}            # work arrays reused from batch to batch (see _fast_recurrent.work)
         self.input_grad_norms = None
+        self.initial_state_grads = None
 
     # ---------------------------------------------------------------- building
     def _bias_shape(self):
@@ -144,15 +168,46 @@ class RNN(Layer, abstract=True):
     def _n_states(self):
         return 1
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras: the input mask with ``return_sequences=True``, else None (with
+        ``return_state``: a list, None for each state)."""
+        out = mask if self.return_sequences else None
+        return [out] + [None] * self._n_states() if self.return_state else out
+
     # ---------------------------------------------------------------- input checks
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=False, mask=None, initial_state=None):
         x = _check_sequence(x, self, self.dtype)
         if self.built and x.shape[-1] != self.input_shape[-1]:
             raise ValueError(f"{type(self).__name__} '{self.name}': `inputs` must have "
                              f"{self.input_shape[-1]} features (the size it was built for), "
                              f"got {x.shape[-1]} (input shape {x.shape}).")
+        mask = check_mask(mask, x, self)
+        initial_state = self._check_initial_state(initial_state, x)
         self._maybe_build(x)
-        return self.forward(x, training=training)
+        return self.forward(x, training=training, mask=mask, initial_state=initial_state)
+
+    def _check_initial_state(self, initial_state, x):
+        """``initial_state`` as a list of (batch, units) arrays of the layer's dtype, or None."""
+        if initial_state is None:
+            return None
+        n, where = self._n_states(), f"{type(self).__name__} '{self.name}'"
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        want = (x.shape[0], self.units)
+        if len(states) != n:
+            raise ValueError(f"{where}: `initial_state` must be a list of {n} array(s) of shape "
+                             f"{want}, got {len(states)}.")
+        out = []
+        for s in states:
+            try:
+                s = np.asarray(s, dtype=self.dtype)
+            except (TypeError, ValueError):
+                raise TypeError(f"{where}: `initial_state` entries must be numeric arrays of "
+                                f"shape {want}, got {type(s).__name__}.") from None
+            if s.shape != want:
+                raise ValueError(f"{where}: `initial_state` entries must have shape {want} "
+                                 f"(batch, units), got {s.shape}.")
+            out.append(s)
+        return out
 
     def _maybe_build(self, x):
         """Called on data before it was built, a stateful layer takes that data's batch size
@@ -198,15 +253,15 @@ class RNN(Layer, abstract=True):
         return xmask, rmask
 
     # ---------------------------------------------------------------- forward/backward
-    def forward(self, x, training=False):
-        with cells.one_blas_thread():
-            return self._forward(x, training)
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        with fast.one_blas_thread():
+            return self._forward(x, training, mask, initial_state)
 
     def backward(self, grad):
-        with cells.one_blas_thread():
+        with fast.one_blas_thread():
             return self._backward(grad)
 
-    def _forward(self, x, training):
+    def _forward(self, x, training, mask, initial_state):
         B, T, F = x.shape
         dt = x.dtype
         self._check_batch(B)             # before the masks: a refused call draws nothing
@@ -215,12 +270,22 @@ class RNN(Layer, abstract=True):
         if self.go_backwards:
             xt = xt[::-1]
         xt = np.ascontiguousarray(xt * xmask if xmask is not None else xt)   # (T, B, F)
-        states = self._initial_states(B, dt)
-        finals, Hs, cache = self._run(xt, states, rmask)
+        states = self._initial_states(B, dt) if initial_state is None else initial_state
+        mt = None                        # the mask, time-major in processing order
+        if mask is not None and not np.all(mask):
+            mt = np.asarray(mask, dtype=bool).T
+            mt = mt[::-1] if self.go_backwards else mt
+        if mt is None and self.fused_loop:
+            finals, Hs, cache = self._run(xt, states, rmask)
+            outputs, last = Hs[1:], Hs[T]
+        else:                            # the reference steps, with Keras's masking
+            outputs, finals, cache = steps.run_forward(self._step(rmask), xt, states, mt,
+                                                       self.zero_output_for_mask)
+            Hs, last = None, outputs[-1]
         if self.stateful:
             self.states = [s.copy() for s in finals]
-        self._cache = (xt, xmask, rmask, Hs, cache) if training else None
-        out = self._output(Hs[1:].transpose(1, 0, 2) if self.return_sequences else Hs[T],
+        self._cache = (xt, xmask, rmask, mt, Hs, cache) if training else None
+        out = self._output(outputs.transpose(1, 0, 2) if self.return_sequences else last,
                            training)
         if self.return_state:
             return [out] + [s.copy() for s in finals]
@@ -241,7 +306,7 @@ class RNN(Layer, abstract=True):
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__} '{self.name}': backward() needs a "
                                f"forward(x, training=True) first.")
-        xt, xmask, rmask, Hs, cache = self._cache
+        xt, xmask, rmask, mt, Hs, cache = self._cache
         T, B, _ = xt.shape
         dt = xt.dtype
         n = self._n_states()
@@ -257,12 +322,15 @@ class RNN(Layer, abstract=True):
         if g_out is None:
             g_out = np.zeros((B, T, self.units) if self.return_sequences else (B, self.units), dt)
         g_out = np.asarray(g_out, dtype=dt)
-        if self.return_sequences:
-            dH = np.ascontiguousarray(g_out.transpose(1, 0, 2))
-        else:
-            dH = None
-            g_states[0] = g_states[0] + g_out
-        dx = self._bptt(cache, Hs, dH, g_states, rmask, xt)   # (T, B, F); weight grads set
+        dH = np.ascontiguousarray(g_out.transpose(1, 0, 2)) if self.return_sequences else None
+        if Hs is None:                   # the reference steps ran
+            dx, d_init = self._bptt_steps(cache, dH, None if dH is not None else g_out,
+                                          g_states, rmask, mt)
+        else:                            # the fused loops ran (the last output is h_T)
+            if dH is None:
+                g_states[0] = g_states[0] + g_out
+            dx, d_init = self._bptt(cache, Hs, dH, g_states, rmask, xt)   # weight grads set
+        self.initial_state_grads = d_init
         if xmask is not None:
             dx *= xmask
         if self.go_backwards:
@@ -271,6 +339,16 @@ class RNN(Layer, abstract=True):
         # gradient reaches; read by callbacks.GradientNorms to show vanishing gradients.
         self.input_grad_norms = np.sqrt(np.einsum("tbf,tbf->t", dx, dx))
         return np.ascontiguousarray(dx.transpose(1, 0, 2))
+
+    def _bptt_steps(self, caches, dH, d_last, g_states, rmask, mt):
+        """Backpropagation through the reference steps; sets the weight gradients and
+        returns dL/dx (T, B, F) and the initial states' gradients."""
+        dxs, d_init, grads = steps.run_backward(self._step_backward(rmask), caches, dH, d_last,
+                                                g_states, mt, self.zero_output_for_mask)
+        for w, g in zip((self.kernel, self.recurrent_kernel, self.bias), grads):
+            if w is not None:
+                w.grad[...] = g
+        return dxs, d_init
 
     def _bias_grad_input(self, dZ2):
         np.sum(dZ2, axis=0, out=self.bias.grad)
@@ -300,15 +378,20 @@ class RNN(Layer, abstract=True):
     def _input_bias(self):
         return self.bias.value if self.use_bias else None
 
+    def _bias(self):
+        return self.bias.value if self.use_bias else None
+
     # ---------------------------------------------------------------- config
     def get_config(self):
         cfg = super().get_config()
-        cfg.update(units=self.units, activation=self.act.serialize(), use_bias=self.use_bias,
-                   dropout=self.dropout, recurrent_dropout=self.recurrent_dropout,
+        cfg.update(units=self.units, activation=activations.serialize(self.activation),
+                   use_bias=self.use_bias, dropout=self.dropout,
+                   recurrent_dropout=self.recurrent_dropout,
                    return_sequences=self.return_sequences, return_state=self.return_state,
-                   go_backwards=self.go_backwards, stateful=self.stateful)
+                   go_backwards=self.go_backwards, stateful=self.stateful,
+                   zero_output_for_mask=self.zero_output_for_mask)
         if self._HAS_RECURRENT_ACTIVATION:
-            cfg["recurrent_activation"] = self.rec_act.serialize()
+            cfg["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         from .. import initializers, regularizers
 
         for k, v in self._init_ids.items():
@@ -321,223 +404,28 @@ class RNN(Layer, abstract=True):
         return cfg
 
 
-class SimpleRNN(RNN):
-    """Fully connected recurrent layer: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
-
-    Params: units * (features + units + 1); the notes' ``SimpleRNN(3)`` on (200, 2) has 18.
-    Positional order as Keras 3: ``SimpleRNN(units, activation, use_bias, kernel_initializer,
-    recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
-    bias_regularizer)``; the rest is keyword-only. See :class:`RNN` for the arguments (no
-    ``recurrent_activation``).
-    """
-
-    GATES = 1
-    _HAS_RECURRENT_ACTIVATION = False
-
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, *, dropout=0.0, recurrent_dropout=0.0,
-                 return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, **kwargs):
-        if "recurrent_activation" in kwargs:
-            raise TypeError("SimpleRNN: unexpected keyword argument 'recurrent_activation'.")
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, **kwargs)
-
-    def _run(self, xt, states, rmask):
-        xp = self._projection(xt)
-        Hs, Z = cells.simple_rnn_forward(xp, self.recurrent_kernel.value, states[0], self.act,
-                                         rmask)
-        return [Hs[-1]], Hs, Z
-
-    def _bptt(self, Z, Hs, dH, g_states, rmask, xt):
-        dZ = cells.simple_rnn_backward(Hs, Z, self.recurrent_kernel.value, self.act, dH,
-                                       g_states[0], rmask)
-        hprev = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
-        T, B, H = hprev.shape
-        np.matmul(hprev.reshape(T * B, H).T, dZ.reshape(T * B, H), out=self.recurrent_kernel.grad)
-        return self._input_grads(dZ, xt)
+def _activation(identifier, argname, where):
+    """An activation object of :mod:`deepgrad.activations` (forward and derivative)."""
+    try:
+        return activations.get(identifier, argname)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{where}: `{argname}`: {e}") from None
 
 
-def _forget_bias_init(base):
-    """Keras's ``unit_forget_bias``: bias = [base(units), ones(units), base(2 * units)]."""
-    from .. import initializers
-
-    init = initializers.get(base)
-
-    def unit_forget_bias(shape, dtype=None):
-        h = shape[0] // 4
-        return np.concatenate([np.asarray(init((h,), dtype=dtype)), np.ones(h, dtype=dtype),
-                               np.asarray(init((2 * h,), dtype=dtype))]).astype(dtype)
-
-    return unit_forget_bias
-
-
-class LSTM(RNN):
-    """Long short-term memory (Hochreiter & Schmidhuber 1997), Keras gate order ``[i, f, c, o]``.
-
-    With a = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias split into four blocks:
-        i = σ(a_i), f = σ(a_f), g = tanh(a_c), o = σ(a_o)      (σ = recurrent_activation,
-        c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)          tanh = activation)
-    Params: 4 * units * (features + units + 1); ``LSTM(16)`` on (200, 2) has 1,216.
-    ``unit_forget_bias=True`` (default) starts the forget-gate bias at 1.
-    Positional order as Keras 3: ``LSTM(units, activation, recurrent_activation, use_bias,
-    kernel_initializer, recurrent_initializer, bias_initializer, unit_forget_bias,
-    kernel_regularizer, recurrent_regularizer, bias_regularizer)``; the rest is keyword-only.
-    """
-
-    GATES = 4
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, *, dropout=0.0,
-                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, **kwargs):
-        self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias", "LSTM")
-        super().__init__(units, activation=activation,
-                         recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, **kwargs)
-
-    def _n_states(self):
-        return 2
-
-    def _bias_initializer(self):
-        base = self._init_ids["bias_initializer"]
-        return _forget_bias_init(base) if self.unit_forget_bias else base
-
-    def _run(self, xt, states, rmask):
-        fused = cells.lstm_fused(self.act, self.rec_act)
-        cols = cells.lstm_columns(self.units)
-        b = self.bias.value[cols] if self.use_bias else np.zeros(4 * self.units, xt.dtype)
-        W = np.concatenate([self.recurrent_kernel.value[:, cols], self.kernel.value[:, cols],
-                            b[None]])                         # [R; K; b], (H + F + 1, 4H)
-        if fused:
-            W *= cells.lstm_column_scale(self.units, fused, xt.dtype)
-        cache = cells.lstm_forward(xt, W, states[0], states[1], self.act, self.rec_act, rmask,
-                                   self._ws)
-        return [cache["Hs"][-1], cache["c_final"]], cache["Hs"], cache
-
-    def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
-        dZT, dx = cells.lstm_backward(cache, self.recurrent_kernel.value, self.kernel.value,
-                                      self.act, self.rec_act, dH, g_states[0], g_states[1],
-                                      rmask, self._ws)
-        dR, dK, db = cells.lstm_param_grads(cache, dZT, xt, rmask, self._ws)
-        self.recurrent_kernel.grad[...] = dR
-        self.kernel.grad[...] = dK
-        if self.use_bias:
-            self.bias.grad[...] = db
-        return dx
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["unit_forget_bias"] = self.unit_forget_bias
-        return cfg
-
-
-class GRU(RNN):
-    """Gated recurrent unit (Cho et al. 2014), Keras gate order ``[z, r, h]``.
-
-    z = σ(x W_z + h_{t-1} U_z + b_z), r = σ(x W_r + h_{t-1} U_r + b_r),
-    reset_after=True (default, = PyTorch ``nn.GRU``):
-        n = tanh(x W_h + b_h + r ⊙ (h_{t-1} U_h + b'_h)),  bias (2, 3*units)
-    reset_after=False: n = tanh(x W_h + b_h + (r ⊙ h_{t-1}) U_h),  bias (3*units,)
-    h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n.
-    Params for GRU(16) on (200, 2): 960 (reset_after=True) or 912 (False).
-    Positional order as Keras 3: ``GRU(units, activation, recurrent_activation, use_bias,
-    kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
-    recurrent_regularizer, bias_regularizer)``; the rest (``reset_after`` included) is
-    keyword-only.
-    """
-
-    GATES = 3
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, *, dropout=0.0, recurrent_dropout=0.0,
-                 return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, reset_after=True, **kwargs):
-        self.reset_after = check_bool(reset_after, "reset_after", "GRU")
-        super().__init__(units, activation=activation,
-                         recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, **kwargs)
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-
-    def _input_bias(self):
-        if not self.use_bias:
-            return None
-        return self.bias.value[0] if self.reset_after else self.bias.value
-
-    def _bias_grad_input(self, dZ2):
-        out = self.bias.grad[0] if self.reset_after else self.bias.grad
-        np.sum(dZ2, axis=0, out=out)
-
-    def _run(self, xt, states, rmask):
-        fused = cells.gru_fused(self.act, self.rec_act)
-        scale = cells.gru_column_scale(self.units, fused, xt.dtype) if fused else None
-        xp = self._projection(xt, scale)
-        R = self.recurrent_kernel.value
-        Rs = R * scale if fused else R
-        brec = None
-        if self.reset_after:
-            brec = self.bias.value[1] if self.use_bias else np.zeros(3 * self.units, xt.dtype)
-            if fused:
-                brec = brec * scale
-        cache = cells.gru_forward(xp, Rs, brec, states[0], self.act, self.rec_act,
-                                  self.reset_after, rmask)
-        return [cache["Hs"][-1]], cache["Hs"], cache
-
-    def _bptt(self, cache, Hs, dH, g_states, rmask, xt):
-        R = self.recurrent_kernel.value
-        dZin, G = cells.gru_backward(cache, R, self.act, self.rec_act, self.reset_after, dH,
-                                     g_states[0], rmask)
-        hprev = Hs[:-1] * rmask if rmask is not None else Hs[:-1]
-        T, B, H = hprev.shape
-        hp2 = hprev.reshape(T * B, H)
-        if self.reset_after:
-            G2 = G.reshape(T * B, 3 * H)
-            np.matmul(hp2.T, G2, out=self.recurrent_kernel.grad)
-            if self.use_bias:
-                np.sum(G2, axis=0, out=self.bias.grad[1])
-        else:
-            dZ2 = dZin.reshape(T * B, 3 * H)
-            rg = self.recurrent_kernel.grad
-            rg[:, :2 * H] = hp2.T @ dZ2[:, :2 * H]
-            rg[:, 2 * H:] = cache["RH"].reshape(T * B, H).T @ dZ2[:, 2 * H:]
-        return self._input_grads(dZin, xt)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["reset_after"] = self.reset_after
-        return cfg
+def check_mask(mask, x, layer):
+    """``mask`` as a (batch, timesteps) boolean array for the sequence ``x`` (Keras: nonzero is
+    True), or None; raises naming ``mask`` when it cannot be one."""
+    if mask is None:
+        return None
+    where = f"{type(layer).__name__} '{layer.name}'"
+    m = np.asarray(mask)
+    if m.dtype != bool and not (np.issubdtype(m.dtype, np.number) and m.dtype.kind != "c"):
+        raise TypeError(f"{where}: `mask` must be a boolean (batch, timesteps) array, got "
+                        f"dtype {m.dtype}.")
+    if m.shape != x.shape[:2]:
+        raise ValueError(f"{where}: `mask` must have shape (batch, timesteps) = {x.shape[:2]}, "
+                         f"got {m.shape}.")
+    return m.astype(bool)
 
 
 def _check_sequence(x, layer, dtype):

@@ -1,20 +1,25 @@
-"""The time loops of SimpleRNN, LSTM and GRU: forward and backpropagation through time.
+"""The fused time loops of SimpleRNN, LSTM and GRU: the same numbers as the readable steps of
+:mod:`deepgrad.layers.recurrent_steps`, computed faster (tests/test_fast_recurrent.py checks
+them against those steps to float rounding). A learner reads ``recurrent_steps``; this module
+is only about speed.
 
-All arrays here are **time-major**: ``xp`` is the input projection ``x_t @ kernel + bias``
-for every step at once, shape (T, B, k*H), computed by the layer with ONE matrix product
-before the loop. The loops below only do the recurrent part, step by step, on buffers
-allocated before the loop; the weight gradients are ONE matrix product after the loop
-(``dK = X^T dZ``, ``dR = H_prev^T dZ``), done by the layer from the ``dZ`` returned here.
+How it is faster than the step functions:
 
-SimpleRNN and GRU keep Keras's column layout, viewed as (B, k, H) (GRU ``[z, r, h]``); the
-LSTM loops run transposed and gate-major (see the LSTM section). With
-``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the defaults) the GRU's
-sigmoid gates of a step take ONE ``tanh`` call: the sigmoid columns of the weights are
-pre-scaled by 1/2 and ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` is finished by one
-multiply-add; the LSTM's take ``1 / (1 + exp(-a))`` on negated columns (three calls, but
-NumPy's float32 ``exp`` is vectorized and its ``tanh`` is not). Derivatives are taken from
-the stored activations after the loop, vectorized over all time steps, so the backward
-loop only multiplies.
+* All arrays are **time-major**. The input projection ``x_t @ kernel + bias`` of every step is
+  ONE matrix product before the loop (SimpleRNN, GRU; the LSTM folds it into its step
+  product), the weight gradients are ONE product after the loop (``dK = X^T dZ``,
+  ``dR = H_prev^T dZ``), and the loops work in buffers allocated before the loop.
+* Derivatives are taken from the stored activations after the forward loop, vectorized
+  over all time steps, so the backward loop only multiplies.
+* With ``activation="tanh"`` and ``recurrent_activation="sigmoid"`` (the defaults) the
+  sigmoids take fewer NumPy calls: the GRU's as ``sigmoid(a) = (1 + tanh(a / 2)) / 2`` on
+  columns pre-scaled by 1/2, the LSTM's as ``1 / (1 + exp(-a))`` on negated columns.
+  Any other activation is an :mod:`deepgrad.activations` object, called through its
+  ``forward``/``backward``; ``tanh``, ``sigmoid``, ``relu`` and ``linear`` with their
+  default configs are computed inline (:func:`_apply`, :func:`_derivative`).
+* The LSTM loops run transposed and gate-major (see the LSTM section).
+
+Masks (Keras's ``mask=``) are not handled here: the layers run the reference loop for them.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import contextlib
 
 import numpy as np
 
-_FAST = ("tanh", "sigmoid", "relu", "linear")
+_INLINE = ("tanh", "sigmoid", "relu", "linear")
 
 
 def _blas_controller():
@@ -40,86 +45,58 @@ _BLAS = _blas_controller()
 def one_blas_thread():
     """Context for a recurrent layer's forward/backward: one BLAS thread.
 
-    The per-step matrix products are far too small to split across threads, and BLAS thread
-    hand-offs at every step cost more than the product; OpenBLAS's idle threads then spin
-    and steal the core the loop runs on (on a loaded 2-core machine an LSTM(128) epoch took
-    12x longer with 2 BLAS threads). Uses threadpoolctl when installed (about 15 us per
-    call), else does nothing."""
+    The per-step matrix products are far too small to split across threads; the hand-offs
+    at every step cost more than the product, and idle OpenBLAS threads spin on the core
+    the loop runs on. Uses threadpoolctl when installed, else does nothing."""
     if _BLAS is None:
         return contextlib.nullcontext()
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-class Act:
-    """An activation usable in the loops: ``act(x, out)`` and ``act.deriv(x, y)`` (f'(x)).
-
-    ``identifier`` is resolved with ``deepgrad.activations.get`` and kept as ``obj`` (what
-    :meth:`serialize` writes). When ``obj`` is exactly the built-in ``tanh``, ``sigmoid``,
-    ``relu`` or ``linear`` (same class and config, whether given by name or as the object
-    ``deepgrad.activations.tanh``), ``name`` is set and the loops compute it here with its
-    derivative from the output y; any other activation (``Relu(max_value=6)``, a user
-    callable that happens to be called ``tanh``) has ``name = None`` and goes through
-    ``obj.forward(x, out=)``/``obj.backward(dy, x, y)``.
-    """
-
-    def __init__(self, identifier, argname, where):
-        from .. import activations
-
-        try:
-            self.obj = activations.get(identifier, argname)
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{where}: `{argname}`: {e}") from None
-        self.name = _builtin_name(self.obj)
-
-    def __call__(self, x, out):
-        n = self.name
-        if n == "tanh":
-            np.tanh(x, out=out)
-        elif n == "sigmoid":
-            np.multiply(x, 0.5, out=out)
-            np.tanh(out, out=out)
-            out *= 0.5
-            out += 0.5
-        elif n == "relu":
-            np.maximum(x, 0, out=out)
-        elif n == "linear":
-            out[...] = x
-        else:
-            res = self.obj.forward(x, out=out)
-            if res is not out:
-                out[...] = res
-        return out
-
-    def deriv(self, x, y):
-        """f'(x) as a new array (x: pre-activation, y = f(x))."""
-        n = self.name
-        if n == "tanh":
-            return 1.0 - y * y
-        if n == "sigmoid":
-            return y * (1.0 - y)
-        if n == "relu":
-            return (y > 0).astype(y.dtype)
-        if n == "linear":
-            return np.ones_like(y)
-        return np.asarray(self.obj.backward(np.ones_like(y), x, y), dtype=y.dtype)
-
-    def serialize(self):
-        """The activation as a layer config holds it (``activations.serialize``, as Dense)."""
-        from .. import activations
-
-        return activations.serialize(self.obj)
-
-
-def _builtin_name(obj):
-    """``obj.name`` if ``obj`` is the built-in activation of that name with its default
-    config (computed by the loops' own code), else None."""
+def inline_name(act):
+    """``act.name`` when ``act`` is the built-in tanh, sigmoid, relu or linear with its default
+    config (computed inline by the loops), else None (called through ``act.forward``)."""
     from .. import activations
 
-    name = getattr(obj, "name", None)
-    if name not in _FAST:
+    name = getattr(act, "name", None)
+    if name not in _INLINE:
         return None
     ref = activations.get(name)
-    return name if type(obj) is type(ref) and obj.get_config() == ref.get_config() else None
+    return name if type(act) is type(ref) and act.get_config() == ref.get_config() else None
+
+
+def _apply(act, n, x, out):
+    """out = act(x) (n = inline_name(act)): the inline forms of the common four."""
+    if n == "tanh":
+        np.tanh(x, out=out)
+    elif n == "sigmoid":                       # sigmoid(x) = (1 + tanh(x / 2)) / 2
+        np.multiply(x, 0.5, out=out)
+        np.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+    elif n == "relu":
+        np.maximum(x, 0, out=out)
+    elif n == "linear":
+        out[...] = x
+    else:
+        res = act.forward(x, out=out)
+        if res is not out:
+            out[...] = res
+    return out
+
+
+def _derivative(act, x, y):
+    """act'(x) as a new array (x: pre-activation, y = act(x))."""
+    n = inline_name(act)   # once per call: the derivatives are taken for all steps at once
+    if n == "tanh":
+        return 1.0 - y * y
+    if n == "sigmoid":
+        return y * (1.0 - y)
+    if n == "relu":
+        return (y > 0).astype(y.dtype)
+    if n == "linear":
+        return np.ones_like(y)
+    return np.asarray(act.backward(np.ones_like(y), x, y), dtype=y.dtype)
 
 
 def work(ws, key, shape, dtype):
@@ -145,6 +122,7 @@ def _dh_source(dH, t, dh_rec, dh):
 def simple_rnn_forward(xp, R, h0, act, rmask=None):
     """h_t = act(xp_t + h_{t-1} @ R). Returns (Hs (T+1,B,H) with Hs[0]=h0, Z pre-activations)."""
     T, B, H = xp.shape
+    an = inline_name(act)
     Hs = np.empty((T + 1, B, H), dtype=xp.dtype)
     Hs[0] = h0
     Z = np.empty_like(xp)
@@ -157,17 +135,17 @@ def simple_rnn_forward(xp, R, h0, act, rmask=None):
             h = hm
         np.matmul(h, R, out=tmp)
         np.add(xp[t], tmp, out=Z[t])
-        act(Z[t], Hs[t + 1])
+        _apply(act, an, Z[t], Hs[t + 1])
     return Hs, Z
 
 
 def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
     """BPTT. dH: (T,B,H) output gradients or None; dh_T: gradient at the last state.
 
-    Returns dZ (T,B,H) = dL/d(pre-activation) at every step.
+    Returns dZ (T,B,H) = dL/d(pre-activation) at every step, and dL/dh_0 (B,H).
     """
     T, B, H = Z.shape
-    D = act.deriv(Z, Hs[1:])                       # act'(z_t), all steps at once
+    D = _derivative(act, Z, Hs[1:])                       # act'(z_t), all steps at once
     dZ = np.empty_like(Z)
     RT = np.ascontiguousarray(R.T)
     dh_rec = np.array(dh_T, dtype=Z.dtype, copy=True)
@@ -178,7 +156,7 @@ def simple_rnn_backward(Hs, Z, R, act, dH, dh_T, rmask=None):
         np.matmul(dZ[t], RT, out=dh_rec)
         if rmask is not None:
             dh_rec *= rmask
-    return dZ
+    return dZ, dh_rec
 
 
 # ---------------------------------------------------------------------------------- LSTM
@@ -199,7 +177,7 @@ _LSTM_SCALE = np.array([-1.0, -1.0, -1.0, 1.0])   # o, i, f, c: negate the sigmo
 
 
 def lstm_fused(act, rec_act):
-    return act.name == "tanh" and rec_act.name == "sigmoid"
+    return inline_name(act) == "tanh" and inline_name(rec_act) == "sigmoid"
 
 
 def lstm_columns(H):
@@ -217,10 +195,9 @@ def _views(ws, key, arrays, build):
     arrays are reused (built again when a work array was reallocated)."""
     if ws is None:
         return build()
-    ids = tuple(id(a) for a in arrays)
     hit = ws.get(key)
-    if hit is None or hit[0] != ids:
-        hit = ws[key] = (ids, build())
+    if hit is None or any(a is not b for a, b in zip(hit[0], arrays)):
+        hit = ws[key] = (tuple(arrays), build())
     return hit[1]
 
 
@@ -245,6 +222,7 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
     H = H4 // 4
     dt = xt.dtype
     fused = lstm_fused(act, rec_act)
+    an, rn = inline_name(act), inline_name(rec_act)
     WT = np.ascontiguousarray(W.T)                              # (4H, H+F+1)
     HX = work(ws, "HX", (T + 1, H + F + 1, B), dt)              # [h_{t-1}; x_t; 1] per step
     HX[0, :H] = h0.T
@@ -288,14 +266,14 @@ def lstm_forward(xt, W, h0, c0, act, rec_act, rmask=None, ws=None):
                 np.reciprocal(s, s)
                 np.tanh(g, g)
             else:
-                rec_act(zs, s)
-                act(zg, g)
+                _apply(rec_act, rn, zs, s)
+                _apply(act, an, zg, g)
             np.multiply(i_f, g_c, prod)                         # [i g, f c_prev]
             np.add(p0, p1, c)
             if fused:
                 np.tanh(c, tc)
             else:
-                act(c, tc)
+                _apply(act, an, c, tc)
             np.multiply(o, tc, h)
             if rmask is not None:
                 np.multiply(h, rmT, hm)
@@ -310,8 +288,9 @@ def lstm_backward(cache, R, K, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None
 
     dH: (T,B,H) output gradients or None; dh_T, dc_T: (B,H) gradients of the final states.
     Returns dZ^T (T,4H,B): gradients w.r.t. the true pre-activations, Keras column order
-    (kept in the workspace ``ws``; see lstm_param_grads), and dL/dx (T,B,F): each step's
-    ONE product [R; K] dZ_t^T gives both dL/dh_{t-1} and dL/dx_t. The loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
+    (kept in the workspace ``ws``; see lstm_param_grads), dL/dx (T,B,F) (each step's ONE
+    product [R; K] dZ_t^T gives both dL/dh_{t-1} and dL/dx_t), and (dL/dh_0, dL/dc_0).
+    The loop works on dZ^T (4, H, B) per step in Keras's [i, f, c, o] order, with every factor
     that does not depend on the incoming gradient computed before the loop for all steps:
     dZ_i = dc g i', dZ_f = dc c_prev f', dZ_c = dc i g', dZ_o = dh act(c) o',
     dc = dc_next + dh o act'(c), dc_next = dc f.
@@ -334,10 +313,10 @@ def lstm_backward(cache, R, K, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None
         np.multiply(TC, TC, out=M[4])
         np.subtract(one, M[4], out=M[4])
     else:
-        D = rec_act.deriv(Z[:, 0:3], A[:, 0:3])            # [o', i', f']
+        D = _derivative(rec_act, Z[:, 0:3], A[:, 0:3])            # [o', i', f']
         M[0], M[1], M[3] = D[:, 1], D[:, 2], D[:, 0]
-        M[2] = act.deriv(Z[:, 3], g)
-        M[4] = act.deriv(C[1:], TC)
+        M[2] = _derivative(act, Z[:, 3], g)
+        M[4] = _derivative(act, C[1:], TC)
     M[0] *= g
     M[1] *= C[:-1]
     M[2] *= i
@@ -378,7 +357,7 @@ def lstm_backward(cache, R, K, act, rec_act, dH, dh_T, dc_T, rmask=None, ws=None
         np.dot(RK, z, out)
         if rmT is not None:
             np.multiply(dh_prev, rmT, dh_prev)
-    return dZT, DX[:T, H:].transpose(0, 2, 1)
+    return dZT, DX[:T, H:].transpose(0, 2, 1), (DX[0, :H].T.copy(), dc.T.copy())
 
 
 _BATCHED_GATES_MAX = 128      # 4H up to this: per-step batched product (measured crossover)
@@ -420,7 +399,7 @@ _GRU_SCALE = np.array([0.5, 0.5, 1.0])           # z, r, h
 
 
 def gru_fused(act, rec_act):
-    return act.name == "tanh" and rec_act.name == "sigmoid"
+    return inline_name(act) == "tanh" and inline_name(rec_act) == "sigmoid"
 
 
 def gru_column_scale(H, fused, dtype):
@@ -440,6 +419,7 @@ def gru_forward(xp, Rs, brec, h0, act, rec_act, reset_after, rmask=None):
     H = H3 // 3
     dt = xp.dtype
     fused = gru_fused(act, rec_act)
+    an, rn = inline_name(act), inline_name(rec_act)
     A = np.empty_like(xp)
     Z = A if fused else np.empty_like(xp)
     A4, Z4, xp4 = A.reshape(T, B, 3, H), Z.reshape(T, B, 3, H), xp.reshape(T, B, 3, H)
@@ -476,14 +456,14 @@ def gru_forward(xp, Rs, brec, h0, act, rec_act, reset_after, rmask=None):
             np.multiply(a2, 0.5, out=a2)
             np.add(a2, 0.5, out=a2)
         else:
-            rec_act(z[:, 0:2], a[:, 0:2])
+            _apply(rec_act, rn, z[:, 0:2], a[:, 0:2])
         if reset_after:
             np.multiply(a[:, 1], hr[:, 2], out=tmp)
         else:
             np.multiply(a[:, 1], h, out=RHs[t])
             np.matmul(RHs[t], Rh, out=tmp)
         np.add(xp4[t, :, 2], tmp, out=z[:, 2])
-        act(z[:, 2], a[:, 2])
+        _apply(act, an, z[:, 2], a[:, 2])
         np.subtract(hp, a[:, 2], out=tmp)
         np.multiply(a[:, 0], tmp, out=tmp)
         np.add(a[:, 2], tmp, out=Hs[t + 1])
@@ -498,9 +478,9 @@ def gru_forward(xp, Rs, brec, h0, act, rec_act, reset_after, rmask=None):
 def gru_backward(cache, R, act, rec_act, reset_after, dH, dh_T, rmask=None):
     """BPTT for the GRU.
 
-    Returns (dZin, dZrec): gradients w.r.t. the input pre-activations (T,B,3H) and, for
-    reset_after=True, w.r.t. ``h R + b_rec`` (T,B,3H); for reset_after=False dZrec is
-    (dZ_zr (T,B,2H), dZ_h (T,B,H)) for R_zr (input h) and R_h (input r h).
+    Returns (dZin, dZrec, dh_0): gradients w.r.t. the input pre-activations (T,B,3H), with
+    reset_after=True w.r.t. ``h R + b_rec`` (T,B,3H) (None for reset_after=False: the
+    layer takes R's gradient from dZin and the stored ``r h``), and dL/dh_0 (B,H).
     """
     A, Hs = cache["A"], cache["Hs"]
     Z = cache["Z"] if cache["Z"] is not None else A
@@ -509,8 +489,8 @@ def gru_backward(cache, R, act, rec_act, reset_after, dH, dh_T, rmask=None):
     dt = A.dtype
     A4, Z4 = A.reshape(T, B, 3, H), Z.reshape(T, B, 3, H)
     Az, Ar, An = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2]
-    Dzr = rec_act.deriv(Z4[:, :, 0:2], A4[:, :, 0:2])
-    Dn = act.deriv(Z4[:, :, 2], An)
+    Dzr = _derivative(rec_act, Z4[:, :, 0:2], A4[:, :, 0:2])
+    Dn = _derivative(act, Z4[:, :, 2], An)
     Mz = (Hs[:-1] - An) * Dzr[:, :, 0]           # dZ_z = dh (h_prev - n) z'
     Q = (1.0 - Az) * Dn                           # dZ_n = dh (1 - z) n'
     Zc = np.ascontiguousarray(Az)                 # direct path dh_prev += dh z
@@ -537,7 +517,7 @@ def gru_backward(cache, R, act, rec_act, reset_after, dH, dh_T, rmask=None):
                 dh_rec *= rmask
             np.add(dh_rec, tmp, out=dh_rec)
         dZin4[:, :, 0:2] = G4[:, :, 0:2]
-        return dZin, G
+        return dZin, G, dh_rec
     # reset_after=False: n = act(xh + (r h) R_h): d(rh) = dZ_n R_h^T, dZ_r = d(rh) h r'
     Rzr_T = np.ascontiguousarray(R[:, :2 * H].T)
     Rh_T = np.ascontiguousarray(R[:, 2 * H:].T)
@@ -560,4 +540,4 @@ def gru_backward(cache, R, act, rec_act, reset_after, dH, dh_T, rmask=None):
         if rmask is not None:
             dh_rec *= rmask
         np.add(dh_rec, tmp, out=dh_rec)
-    return dZin, None
+    return dZin, None, dh_rec
