@@ -294,3 +294,39 @@ def test_predict_results_do_not_share_the_layers_reused_buffers():
     model(x[::-1])
     np.testing.assert_allclose(direct, kept, rtol=1e-6)
     assert all(not layer.reuse_buffers for layer in model.layers)  # reset after the loop
+
+
+def _compiled_softmax_model():
+    import deepgrad as keras
+
+    m = keras.Sequential([keras.layers.InputLayer(input_shape=(2,)), keras.layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return m, keras
+
+
+def test_compile_changes_no_layer_forward_returns_probabilities():
+    # compile's fused softmax + CE must not make the layer emit logits: rows of a softmax sum to 1
+    m, _ = _compiled_softmax_model()
+    x = np.array([[0.5, -1.0], [2.0, 3.0]])
+    out = m.forward(x, training=False)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+    assert (out > 0).all()
+    np.testing.assert_allclose(m.predict(x, verbose=0), out, rtol=1e-6)
+
+
+def test_compiled_models_layers_reused_in_new_sequential_predict_probabilities():
+    # issue 12 item 4: keras.Sequential(list(m.layers)).predict(x) gave logits after compile+fit
+    m, keras = _compiled_softmax_model()
+    x = np.array([[0.5, -1.0], [2.0, 3.0]])
+    y = np.eye(3)[[0, 2]]
+    m.fit(x, y, epochs=1, verbose=0)
+    expected = m.predict(x, verbose=0)
+    reused = keras.Sequential(list(m.layers)).predict(x, verbose=0)
+    np.testing.assert_allclose(reused.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(reused, expected, rtol=1e-6)
+    # softmax of the layer's own logits x @ W + b (the definition)
+    k, b = m.layers[-1].get_weights()
+    z = x @ k + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(reused, p / p.sum(axis=1, keepdims=True), rtol=1e-5)
+    assert m.fused_output_layer is m.layers[-1]  # the decision is recorded on the model

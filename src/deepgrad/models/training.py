@@ -130,13 +130,15 @@ class TrainingMixin:
 
         A model without trainable weights only computes the loss (Keras warns and trains nothing).
         """
-        out = self.forward(x, training=True)
-        loss, dout = self.loss_fn.value_and_grad(y, out, sw)
-        weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
-        if weight != 1.0:
-            loss, dout = loss * weight, dout * weight
+        with self.fused_logits():  # compile's fused softmax/sigmoid + CE decision (out: logits)
+            out = self.forward(x, training=True)
+            loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+            weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
+            if weight != 1.0:
+                loss, dout = loss * weight, dout * weight
+            if self.grads_and_vars:
+                self.backward(dout)
         if self.grads_and_vars:
-            self.backward(dout)
             loss += self.add_regularization_gradients()
             self.optimizer.apply_gradients(self.grads_and_vars)
             # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
@@ -314,7 +316,8 @@ class TrainingMixin:
                     cbl.on_test_batch_begin(b)
                 xb, yb = x[start:start + batch_size], y[start:start + batch_size]
                 swb = None if sw is None else sw[start:start + batch_size]
-                out = self.forward(xb, training=False)
+                with self.fused_logits():  # out: logits when the loss is fused
+                    out = self.forward(xb, training=False)
                 loss = self.loss_fn(yb, out, swb) * getattr(self, "_loss_weight", 1.0)
                 total += loss * xb.shape[0]
                 seen += xb.shape[0]
@@ -374,10 +377,7 @@ class TrainingMixin:
                 if result is None:
                     result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
                 rows = result[start:start + out.shape[0]]
-                if self.output_activation is None:
-                    rows[...] = out
-                else:  # the fused output activation writes straight into the result
-                    self.output_activation.forward(out, out=rows)
+                rows[...] = out
                 cbl.on_predict_batch_end(b)
         finally:
             self._reuse_buffers(False)
@@ -429,7 +429,7 @@ class TrainingMixin:
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
         x = self._prepare_x(x, "x", "predict_on_batch")
-        return self._probabilities(self.forward(x, training=False))
+        return self.forward(x, training=False)
 
 
 def _as_numeric(a, name, where):
