@@ -38,16 +38,24 @@ class TrainingMixin:
         if arr.ndim < 2:
             raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
         expected = None if self._input_shape is None else tuple(self._input_shape)
-        if not self.built:
-            self.build((None,) + arr.shape[1:])
-        elif not _shape_matches(arr.shape[1:], expected):
+        if self.built and not _shape_matches(arr.shape[1:], expected):
             raise ValueError(
                 f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
             )
         if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        return arr.astype(self._layers[0].dtype, copy=False)
+        # every check before the first state change: building draws the initial weights
+        out = _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype()) if self._layers else arr
+        if not self.built:
+            self.build((None,) + arr.shape[1:])
+            out = arr.astype(self._layers[0].dtype, copy=False)
+        return out
+
+    def _narrowest_dtype(self):
+        """The float dtype with the smallest range among the layers (the one data must fit)."""
+        floats = [np.dtype(l.dtype) for l in self._layers if np.dtype(l.dtype).kind == "f"]
+        return min(floats, key=lambda d: np.finfo(d).max) if floats else None
 
     def _prepare_y(self, y, n, where, name="y"):
         arr = _as_numeric(y, name, where)
@@ -74,7 +82,7 @@ class TrainingMixin:
                 f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
                 f"model output {out_shape}, got {arr.shape}{hint}."
             )
-        return arr.astype(self._layers[0].dtype, copy=False)
+        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _prepare_sample_weight(self, sw, n, where, name="sample_weight"):
         if sw is None:
@@ -84,7 +92,7 @@ class TrainingMixin:
             raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
-        return arr.astype(self._layers[0].dtype, copy=False)
+        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _class_weight_to_sample_weight(self, class_weight, y, where):
         """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
@@ -442,9 +450,26 @@ def _as_numeric(a, name, where):
         raise ValueError(f"{where}: `{name}` must be a rectangular numeric array (ragged rows?).") from None
     if arr.dtype == object:
         raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, got ragged or mixed rows (dtype object).")
+    if arr.dtype.kind == "c":  # NumPy would drop the imaginary part with only a warning
+        raise TypeError(f"{where}: `{name}` must be real, got complex dtype {arr.dtype}.")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{where}: `{name}` must be numeric, got dtype {arr.dtype}.")
     return arr
+
+
+def _cast_in_range(arr, dtype, name, where, limit=None):
+    """``arr`` in the model's float dtype, refusing values that would become +-inf in it or in
+    the narrowest layer dtype ``limit`` (1e39 in float32, 70000 in float16, a large int64)."""
+    cast_to = np.dtype(dtype)
+    dtype = np.dtype(limit or dtype)
+    if dtype.kind == "f" and arr.dtype != dtype and arr.size and arr.dtype.kind in "iuf":
+        big = float(np.max(np.abs(arr.astype(np.float64, copy=False))))
+        if big > float(np.finfo(dtype).max):
+            raise ValueError(
+                f"{where}: `{name}` holds {big:g}, beyond the model's dtype {dtype.name} "
+                f"(largest finite value {float(np.finfo(dtype).max):g}); scale the data or use a wider dtype."
+            )
+    return arr.astype(cast_to, copy=False)
 
 
 def _all_finite(arr):
