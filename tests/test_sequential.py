@@ -374,3 +374,12 @@ def test_complex_input_is_a_type_error():
     with pytest.raises(TypeError, match="complex"):
         m.predict(np.array([[1 + 2j]]), verbose=0)
     assert not m.built
+
+
+@pytest.mark.parametrize("call", ["predict_on_batch", "__call__"])
+def test_empty_batch_on_flatten_and_rnn_models_gives_an_empty_result(call):
+    # issue 13 item 15: NumPy's bare reshape error before; predict already returns (0, units)
+    for model in (Sequential([layers.InputLayer(input_shape=(2, 3)), layers.Flatten(), Dense(4)]),
+                  Sequential([layers.InputLayer(input_shape=(5, 3)), layers.SimpleRNN(4)])):
+        out = getattr(model, call)(np.zeros((0,) + tuple(model._input_shape)))
+        assert out.shape == (0, 4)

@@ -383,7 +383,7 @@ class Sequential(TrainingMixin, SavingMixin):
 
     def __call__(self, x, training=False):
         x = self._prepare_x(x, "x", "__call__")
-        return self.forward(x, training=training)
+        return self._forward_rows(x, training=training)
 
     # ------------------------------------------------------------------ summary
     def summary(self, line_length=None, print_fn=None) -> None:

@@ -437,7 +437,14 @@ class TrainingMixin:
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
         x = self._prepare_x(x, "x", "predict_on_batch")
-        return self.forward(x, training=False)
+        return self._forward_rows(x, training=False)
+
+    def _forward_rows(self, x, training):
+        """``forward``, but an empty batch gives an empty result of the output's shape, as
+        ``predict`` does (reshaping layers like Flatten or RNNs cannot infer it from 0 rows)."""
+        if x.shape[0] == 0:
+            return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
+        return self.forward(x, training=training)
 
 
 def _as_numeric(a, name, where):
