@@ -238,7 +238,7 @@ class TrainingMixin:
         if verbose:
             from ..callbacks.progbar import ProgbarLogger
             cbs.append(ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "do_validation": val is not None}
         cbl = CallbackList(cbs, model=self, params=params)
         self.history = history
         self.stop_training = False
