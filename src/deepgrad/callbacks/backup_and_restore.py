@@ -135,6 +135,10 @@ class BackupAndRestore(Callback):
         model = self.model
         tensors, _ = saving.parse_safetensors(members[saving.WEIGHTS], f"{what}: {saving.WEIGHTS}")
         arrays = saving.check_weights(model, tensors, what)
+        samples = self.params.get("samples")
+        if samples is not None and samples != state["n"]:  # before anything changes
+            raise ValueError(f"{what} was made for {state['n']} training samples, this fit has {samples}: "
+                             f"delete the backup to start over with the new data.")
         order = None
         if saving.TRAINING_TENSORS in members:
             t, _ = saving.parse_safetensors(members[saving.TRAINING_TENSORS], f"{what}: {saving.TRAINING_TENSORS}")

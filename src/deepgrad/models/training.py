@@ -238,7 +238,8 @@ class TrainingMixin:
         if verbose:
             from ..callbacks.progbar import ProgbarLogger
             cbs.append(ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "do_validation": val is not None}
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "do_validation": val is not None,
+                  "samples": x.shape[0]}
         cbl = CallbackList(cbs, model=self, params=params)
         self.history = history
         self.stop_training = False
