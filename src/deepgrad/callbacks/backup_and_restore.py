@@ -13,6 +13,11 @@ also inside wrappers such as ``TimeDistributed``) and the global generator (drop
 shuffling), and ``fit`` continues the epoch from the next batch with the same permutation.
 The training *metrics'* running state for the interrupted epoch is not saved (the epoch loss
 is: the sum and count of the batch losses).
+
+A backup belongs to its data: resuming with a different number of training samples raises
+``ValueError`` before the model is touched (deepgrad refuses rather than restarting the epoch
+as Keras does, since the saved permutation and epoch loss would be meaningless); delete the
+backup folder to start over.
 """
 
 from __future__ import annotations
