@@ -12,9 +12,10 @@ from deepgrad.utils import set_random_seed
 
 def _step_gradients(model, x, y):
     """What ``_train_step`` hands the optimizer, without applying it."""
-    out = model.forward(x, training=True)
-    loss, dout = model.loss_fn.value_and_grad(y, out)
-    model.backward(dout)
+    with model.fused_logits():  # as _train_step: the loss sees logits when compile fused it
+        out = model.forward(x, training=True)
+        loss, dout = model.loss_fn.value_and_grad(y, out)
+        model.backward(dout)
     loss += model.add_regularization_gradients()
     return loss, [g.copy() for g, _ in model.grads_and_vars]
 
@@ -22,7 +23,9 @@ def _step_gradients(model, x, y):
 def _numeric(model, x, y, reseed, eps=1e-6):
     def total():
         reseed()
-        return model.loss_fn(y, model.forward(x, training=True)) + model.regularization_penalty()
+        with model.fused_logits():
+            out = model.forward(x, training=True)
+        return model.loss_fn(y, out) + model.regularization_penalty()
 
     grads = []
     for _, w in model.grads_and_vars:

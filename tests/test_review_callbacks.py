@@ -76,3 +76,50 @@ def test_to_categorical_reports_a_too_large_label_as_too_large(y):
 def test_to_categorical_reports_a_huge_label_without_num_classes():
     with pytest.raises(ValueError, match="class indices"):
         dg.utils.to_categorical([1e20])
+
+
+def test_model_checkpoint_refuses_val_field_without_validation_and_unwritable_folder_before_training(tmp_path):
+    # issue 13 item 12: both failed only after the first epoch, with the weights already moved
+    import numpy as np
+    from deepgrad.callbacks import ModelCheckpoint
+    from deepgrad.layers import Dense
+    from deepgrad.models import Sequential
+
+    m = Sequential([Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    m.build((None, 2))
+    before = [w.copy() for w in m.get_weights()]
+    ck = ModelCheckpoint(str(tmp_path / "c-{val_loss:.2f}.deepgrad"))
+    with __import__("pytest").raises(ValueError, match="validation"):
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[ck])
+    ck = ModelCheckpoint(str(tmp_path / "missing" / "c.deepgrad"))
+    with __import__("pytest").raises(ValueError, match="not writable"):
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[ck])
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_backup_made_for_other_data_is_refused_before_touching_the_model(tmp_path):
+    # issue 13 item 1: resuming with 50 rows after a 100-row run gave IndexError after the restore
+    import numpy as np
+    import pytest
+    from deepgrad.callbacks import BackupAndRestore, Callback
+    from deepgrad.layers import Dense
+    from deepgrad.models import Sequential
+
+    class Stop(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 5:
+                raise KeyboardInterrupt
+
+    m = Sequential([Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.default_rng(0).random((100, 2)), np.random.default_rng(1).random((100, 1))
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path), save_freq=3), Stop()])
+    before = [w.copy() for w in m.get_weights()]
+    with pytest.raises(ValueError, match="100 training samples, this fit has 50"):
+        m.fit(x[:50], y[:50], batch_size=10, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path), save_freq=3)])
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)

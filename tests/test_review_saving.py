@@ -252,3 +252,22 @@ def test_time_per_step_zero_prints_as_seconds():
     # Keras's _format_time: "s" when the time is >= 1 or exactly 0
     assert [format_time_per_step(t) for t in (0.0, 2.0, 0.0042, 4.2e-5)] == ["0s/step", "2s/step", "4ms/step",
                                                                              "42us/step"]
+
+
+def test_a_config_with_layer_dtype_object_is_refused_on_load(tmp_path):
+    # issue 13 item 15: dtype "object" loaded, then fit raised a bare TypeError
+    from deepgrad.models import Sequential, load_model
+    from deepgrad.models.saving import ModelFileError
+
+    m = Sequential([L.InputLayer(input_shape=(2,)), L.Dense(1)])
+    m.build((None, 2))
+    m.save(tmp_path / "m.deepgrad")
+    with zipfile.ZipFile(tmp_path / "m.deepgrad") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if n.endswith("config.json") and b'"layers"' in members[n])
+    members[name] = members[name].replace(b'"float32"', b'"object"')
+    with zipfile.ZipFile(tmp_path / "bad.deepgrad", "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    with pytest.raises(ModelFileError, match="dtype 'object'"):
+        load_model(tmp_path / "bad.deepgrad")

@@ -294,3 +294,92 @@ def test_predict_results_do_not_share_the_layers_reused_buffers():
     model(x[::-1])
     np.testing.assert_allclose(direct, kept, rtol=1e-6)
     assert all(not layer.reuse_buffers for layer in model.layers)  # reset after the loop
+
+
+def _compiled_softmax_model():
+    import deepgrad as keras
+
+    m = keras.Sequential([keras.layers.InputLayer(input_shape=(2,)), keras.layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return m, keras
+
+
+def test_compile_changes_no_layer_forward_returns_probabilities():
+    # compile's fused softmax + CE must not make the layer emit logits: rows of a softmax sum to 1
+    m, _ = _compiled_softmax_model()
+    x = np.array([[0.5, -1.0], [2.0, 3.0]])
+    out = m.forward(x, training=False)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+    assert (out > 0).all()
+    np.testing.assert_allclose(m.predict(x, verbose=0), out, rtol=1e-6)
+
+
+def test_compiled_models_layers_reused_in_new_sequential_predict_probabilities():
+    # issue 12 item 4: keras.Sequential(list(m.layers)).predict(x) gave logits after compile+fit
+    m, keras = _compiled_softmax_model()
+    x = np.array([[0.5, -1.0], [2.0, 3.0]])
+    y = np.eye(3)[[0, 2]]
+    m.fit(x, y, epochs=1, verbose=0)
+    expected = m.predict(x, verbose=0)
+    reused = keras.Sequential(list(m.layers)).predict(x, verbose=0)
+    np.testing.assert_allclose(reused.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(reused, expected, rtol=1e-6)
+    # softmax of the layer's own logits x @ W + b (the definition)
+    k, b = m.layers[-1].get_weights()
+    z = x @ k + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(reused, p / p.sum(axis=1, keepdims=True), rtol=1e-5)
+    assert m.fused_output_layer is m.layers[-1]  # the decision is recorded on the model
+
+
+def _unbuilt_model():
+    return Sequential([Dense(1)])
+
+
+def test_refused_predict_on_unbuilt_model_leaves_it_unbuilt_and_rng_unmoved():
+    # issue 13 item 3: the NaN check ran after build(), which drew weights from the global RNG
+    m = _unbuilt_model()
+    state = np.random.get_state()[1].copy()
+    with pytest.raises(ValueError, match="NaN"):
+        m.predict(np.array([[np.nan, 1.0, 2.0]]), verbose=0)
+    assert not m.built
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+@pytest.mark.parametrize("x, dtype", [
+    (np.array([[1e39]]), "float32"),                 # float32's max is about 3.4e38
+    (np.array([[70000.0]]), "float16"),              # float16's max is 65504
+    (np.array([[2 ** 62]], dtype=np.int64), "float16"),
+])
+def test_values_beyond_the_models_float_range_are_refused(x, dtype):
+    m = Sequential([layers.InputLayer(input_shape=(1,)), Dense(1, dtype=dtype)])
+    with pytest.raises(ValueError, match=f"`x`.*{dtype}"):
+        m.predict(x, verbose=0)
+
+
+def test_sample_weight_beyond_float32_is_refused_before_any_step():
+    m = Sequential([layers.InputLayer(input_shape=(2,)), layers.BatchNormalization(), Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    bn = m.layers[0]
+    before = [w.copy() for w in m.get_weights()]
+    with pytest.raises(ValueError, match="sample_weight"):
+        m.fit(np.ones((8, 2)), np.ones((8, 1)), sample_weight=np.full(8, 1e39), verbose=0)
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)  # BN's moving statistics included
+    assert bn is m.layers[0]
+
+
+def test_complex_input_is_a_type_error():
+    m = _unbuilt_model()
+    with pytest.raises(TypeError, match="complex"):
+        m.predict(np.array([[1 + 2j]]), verbose=0)
+    assert not m.built
+
+
+@pytest.mark.parametrize("call", ["predict_on_batch", "__call__"])
+def test_empty_batch_on_flatten_and_rnn_models_gives_an_empty_result(call):
+    # issue 13 item 15: NumPy's bare reshape error before; predict already returns (0, units)
+    for model in (Sequential([layers.InputLayer(input_shape=(2, 3)), layers.Flatten(), Dense(4)]),
+                  Sequential([layers.InputLayer(input_shape=(5, 3)), layers.SimpleRNN(4)])):
+        out = getattr(model, call)(np.zeros((0,) + tuple(model._input_shape)))
+        assert out.shape == (0, 4)

@@ -5,16 +5,36 @@ Every file deepgrad writes (model files, weights, checkpoints, backups, CSV logs
 are flushed and ``fsync``-ed, the temporary file is renamed over the target with
 ``os.replace`` (atomic on POSIX and Windows), and the folder itself is ``fsync``-ed so that
 the rename survives a power cut. A crash at any moment leaves either the old file or the new
-one, never a torn one; on an error the temporary file is removed.
+one, never a torn one; on an error the temporary file is removed. A process killed mid-write
+(SIGKILL, power cut) cannot remove its temporary file ``.<name>.<8 random chars>.tmp``; the next
+successful write of the same target removes such leftovers once they are older than
+``STALE_TMP_SECONDS`` (a younger one may belong to a concurrent writer still at work).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 
-__all__ = ["atomic_write", "atomic_open"]
+__all__ = ["atomic_write", "atomic_open", "STALE_TMP_SECONDS"]
+
+STALE_TMP_SECONDS = 60.0
+
+
+def _remove_stale_temporaries(folder: str, name: str, keep: str) -> None:
+    """Delete leftovers ``.<name>.XXXXXXXX.tmp`` of earlier, killed writes of the same target."""
+    pattern = re.compile(re.escape("." + name + ".") + r"[A-Za-z0-9_]{8}\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name == keep or not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime > STALE_TMP_SECONDS:
+                    os.unlink(entry.path)
 
 
 def _fsync_dir(folder: str) -> None:
@@ -67,6 +87,7 @@ def atomic_open(path):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _remove_stale_temporaries(folder, os.path.basename(path), os.path.basename(tmp))
     _fsync_dir(folder)
 
 

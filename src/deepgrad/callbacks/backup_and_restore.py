@@ -13,6 +13,11 @@ also inside wrappers such as ``TimeDistributed``) and the global generator (drop
 shuffling), and ``fit`` continues the epoch from the next batch with the same permutation.
 The training *metrics'* running state for the interrupted epoch is not saved (the epoch loss
 is: the sum and count of the batch losses).
+
+A backup belongs to its data: resuming with a different number of training samples raises
+``ValueError`` before the model is touched (deepgrad refuses rather than restarting the epoch
+as Keras does, since the saved permutation and epoch loss would be meaningless); delete the
+backup folder to start over.
 """
 
 from __future__ import annotations
@@ -135,6 +140,10 @@ class BackupAndRestore(Callback):
         model = self.model
         tensors, _ = saving.parse_safetensors(members[saving.WEIGHTS], f"{what}: {saving.WEIGHTS}")
         arrays = saving.check_weights(model, tensors, what)
+        samples = self.params.get("samples")
+        if samples is not None and samples != state["n"]:  # before anything changes
+            raise ValueError(f"{what} was made for {state['n']} training samples, this fit has {samples}: "
+                             f"delete the backup to start over with the new data.")
         order = None
         if saving.TRAINING_TENSORS in members:
             t, _ = saving.parse_safetensors(members[saving.TRAINING_TENSORS], f"{what}: {saving.TRAINING_TENSORS}")

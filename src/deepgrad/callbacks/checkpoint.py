@@ -75,6 +75,17 @@ class ModelCheckpoint(Callback):
             raise KeyError(f'ModelCheckpoint: failed to format `filepath` "{self.filepath}" with the logs '
                            f'{sorted(logs)}: {type(e).__name__}: {e}') from None
 
+    def on_train_begin(self, logs=None):
+        """Refuse, before the first step, what would only fail after an epoch: a ``{val_...}``
+        field in ``filepath`` without validation data, or a folder that cannot be written."""
+        where = "ModelCheckpoint"
+        if "{val_" in self.filepath and self.params.get("do_validation") is False:
+            raise ValueError(f"{where}: `filepath` {self.filepath!r} uses a validation metric, but fit "
+                             f"got no validation_data or validation_split.")
+        folder = os.path.dirname(os.path.abspath(self.filepath))
+        if "{" not in folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+            raise ValueError(f"{where}: the folder of `filepath` {folder!r} does not exist or is not writable.")
+
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 

@@ -453,6 +453,10 @@ def _build_model(cfg, what):
                                      f"known: {', '.join(sorted(LAYERS._items))}."[:2000]) from None
             if not (isinstance(cls, type) and issubclass(cls, Layer)):
                 raise ModelFileError(f"{what}: layer {i}: {cls_name!r} is not a layer class.")
+            dtype = entry["config"].get("dtype")
+            if isinstance(dtype, str) and dtype not in ("float16", "float32", "float64"):
+                raise ModelFileError(f"{what}: layer {i} ({cls_name}) has dtype {dtype!r}; "
+                                     f"expected 'float16', 'float32' or 'float64'.")
             try:
                 model.add(cls.from_config(dict(entry["config"])))
             except ModelFileError:

@@ -5,9 +5,10 @@ passes (``forward``, ``backward``). The training loop (``fit``, ``evaluate``, ``
 in ``training.py``; one step reads, from data to updated weights (runnable by hand on a
 built, compiled model: ``compile`` sets up ``grads_and_vars``)::
 
-    out  = model.forward(x, training=True)            # each layer caches what it needs
-    loss, dout = model.loss_fn.value_and_grad(y, out)  # fused softmax/sigmoid + CE: p - y
-    model.backward(dout)                               # each layer fills its weights' .grad
+    with model.fused_logits():                         # compile's decision: see _configure_output
+        out  = model.forward(x, training=True)         # each layer caches what it needs
+        loss, dout = model.loss_fn.value_and_grad(y, out)  # fused softmax/sigmoid + CE: p - y
+        model.backward(dout)                           # each layer fills its weights' .grad
     penalty = model.add_regularization_gradients()     # L1/L2 weight decay terms
     model.optimizer.apply_gradients(model.grads_and_vars)
 
@@ -17,6 +18,7 @@ holds views into them), so an optimizer step is a few whole-buffer operations.
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 
 import numpy as np
@@ -54,7 +56,8 @@ class Sequential(TrainingMixin, SavingMixin):
         self.optimizer = None
         self.loss = None
         self.loss_fn = None            # the loss actually evaluated (logits form when fused)
-        self.output_activation = None  # applied by predict when the loss is fused
+        self.output_activation = None  # applied to logits for metrics when the loss is fused
+        self.fused_output_layer = None  # compile's decision: the layer whose activation the loss fuses
         self.compiled_metrics = []
         self._metric_specs = []
         self._weighted_metric_specs = []
@@ -294,21 +297,39 @@ class Sequential(TrainingMixin, SavingMixin):
             self._pack_weights()
 
     def _configure_output(self):
-        """Fuse the output activation into the loss when they pair (softmax/sigmoid + cross-entropy).
+        """Decide, at compile time, whether the loss fuses the output activation.
 
-        The last layer then emits logits z; the loss works on z (exact log-sum-exp value,
-        gradient p - y); ``predict`` applies the activation.
+        When the last layer ends in softmax (sigmoid) and the loss is categorical (binary)
+        cross-entropy, ``fused_output_layer`` names that layer and ``loss_fn`` is the loss's
+        logits form (exact log-sum-exp value, gradient p - y). Compile changes no layer: only
+        inside the model's own training/evaluation steps (``with model.fused_logits():``) does
+        that layer emit logits z, and it is restored on exit, so ``forward``, ``predict`` and
+        the same layer reused in another model always give probabilities.
         """
         last = self.layers[-1] if self.layers else None
-        for layer in self.layers:
-            if hasattr(layer, "emit_logits"):
-                layer.emit_logits = False
-        self.loss_fn, self.output_activation = self.loss, None
+        self.loss_fn, self.output_activation, self.fused_output_layer = self.loss, None, None
         act = getattr(last, "activation", None)
         if hasattr(last, "emit_logits") and self.loss.fuses_with(act):
-            last.emit_logits = True
+            self.fused_output_layer = last
             self.loss_fn = self.loss.with_logits()
             self.output_activation = act
+
+    @contextlib.contextmanager
+    def fused_logits(self):
+        """Within this block the fused output layer (if any) emits logits z, for ``loss_fn``.
+
+        Its backward then passes dL/dz = (p - y)/N straight to the layer's weights (skipping the
+        activation's own Jacobian). On exit the layer emits probabilities again.
+        """
+        layer = self.fused_output_layer
+        if layer is None or layer is not (self.layers[-1] if self.layers else None):
+            yield
+            return
+        layer.emit_logits = True
+        try:
+            yield
+        finally:
+            layer.emit_logits = False
 
     @property
     def compiled(self) -> bool:
@@ -320,7 +341,8 @@ class Sequential(TrainingMixin, SavingMixin):
 
     # ------------------------------------------------------------------ passes
     def forward(self, x, training=False):
-        """Run every layer; returns the last layer's output (logits when the loss is fused)."""
+        """Run every layer; returns the last layer's output (probabilities; logits only inside
+        ``fused_logits()``)."""
         for layer in self._layers:
             x = layer.forward(x, training=training)
         return x
@@ -361,8 +383,7 @@ class Sequential(TrainingMixin, SavingMixin):
 
     def __call__(self, x, training=False):
         x = self._prepare_x(x, "x", "__call__")
-        out = self.forward(x, training=training)
-        return self.output_activation.forward(out) if self.output_activation is not None else out
+        return self._forward_rows(x, training=training)
 
     # ------------------------------------------------------------------ summary
     def summary(self, line_length=None, print_fn=None) -> None:

@@ -38,16 +38,24 @@ class TrainingMixin:
         if arr.ndim < 2:
             raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
         expected = None if self._input_shape is None else tuple(self._input_shape)
-        if not self.built:
-            self.build((None,) + arr.shape[1:])
-        elif not _shape_matches(arr.shape[1:], expected):
+        if self.built and not _shape_matches(arr.shape[1:], expected):
             raise ValueError(
                 f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
             )
         if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        return arr.astype(self._layers[0].dtype, copy=False)
+        # every check before the first state change: building draws the initial weights
+        out = _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype()) if self._layers else arr
+        if not self.built:
+            self.build((None,) + arr.shape[1:])
+            out = arr.astype(self._layers[0].dtype, copy=False)
+        return out
+
+    def _narrowest_dtype(self):
+        """The float dtype with the smallest range among the layers (the one data must fit)."""
+        floats = [np.dtype(l.dtype) for l in self._layers if np.dtype(l.dtype).kind == "f"]
+        return min(floats, key=lambda d: np.finfo(d).max) if floats else None
 
     def _prepare_y(self, y, n, where, name="y"):
         arr = _as_numeric(y, name, where)
@@ -74,7 +82,7 @@ class TrainingMixin:
                 f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
                 f"model output {out_shape}, got {arr.shape}{hint}."
             )
-        return arr.astype(self._layers[0].dtype, copy=False)
+        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _prepare_sample_weight(self, sw, n, where, name="sample_weight"):
         if sw is None:
@@ -84,7 +92,7 @@ class TrainingMixin:
             raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
-        return arr.astype(self._layers[0].dtype, copy=False)
+        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _class_weight_to_sample_weight(self, class_weight, y, where):
         """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
@@ -130,13 +138,15 @@ class TrainingMixin:
 
         A model without trainable weights only computes the loss (Keras warns and trains nothing).
         """
-        out = self.forward(x, training=True)
-        loss, dout = self.loss_fn.value_and_grad(y, out, sw)
-        weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
-        if weight != 1.0:
-            loss, dout = loss * weight, dout * weight
+        with self.fused_logits():  # compile's fused softmax/sigmoid + CE decision (out: logits)
+            out = self.forward(x, training=True)
+            loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+            weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
+            if weight != 1.0:
+                loss, dout = loss * weight, dout * weight
+            if self.grads_and_vars:
+                self.backward(dout)
         if self.grads_and_vars:
-            self.backward(dout)
             loss += self.add_regularization_gradients()
             self.optimizer.apply_gradients(self.grads_and_vars)
             # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
@@ -228,7 +238,8 @@ class TrainingMixin:
         if verbose:
             from ..callbacks.progbar import ProgbarLogger
             cbs.append(ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "do_validation": val is not None,
+                  "samples": x.shape[0]}
         cbl = CallbackList(cbs, model=self, params=params)
         self.history = history
         self.stop_training = False
@@ -314,7 +325,8 @@ class TrainingMixin:
                     cbl.on_test_batch_begin(b)
                 xb, yb = x[start:start + batch_size], y[start:start + batch_size]
                 swb = None if sw is None else sw[start:start + batch_size]
-                out = self.forward(xb, training=False)
+                with self.fused_logits():  # out: logits when the loss is fused
+                    out = self.forward(xb, training=False)
                 loss = self.loss_fn(yb, out, swb) * getattr(self, "_loss_weight", 1.0)
                 total += loss * xb.shape[0]
                 seen += xb.shape[0]
@@ -374,10 +386,7 @@ class TrainingMixin:
                 if result is None:
                     result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
                 rows = result[start:start + out.shape[0]]
-                if self.output_activation is None:
-                    rows[...] = out
-                else:  # the fused output activation writes straight into the result
-                    self.output_activation.forward(out, out=rows)
+                rows[...] = out
                 cbl.on_predict_batch_end(b)
         finally:
             self._reuse_buffers(False)
@@ -429,7 +438,14 @@ class TrainingMixin:
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
         x = self._prepare_x(x, "x", "predict_on_batch")
-        return self._probabilities(self.forward(x, training=False))
+        return self._forward_rows(x, training=False)
+
+    def _forward_rows(self, x, training):
+        """``forward``, but an empty batch gives an empty result of the output's shape, as
+        ``predict`` does (reshaping layers like Flatten or RNNs cannot infer it from 0 rows)."""
+        if x.shape[0] == 0:
+            return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
+        return self.forward(x, training=training)
 
 
 def _as_numeric(a, name, where):
@@ -442,9 +458,26 @@ def _as_numeric(a, name, where):
         raise ValueError(f"{where}: `{name}` must be a rectangular numeric array (ragged rows?).") from None
     if arr.dtype == object:
         raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, got ragged or mixed rows (dtype object).")
+    if arr.dtype.kind == "c":  # NumPy would drop the imaginary part with only a warning
+        raise TypeError(f"{where}: `{name}` must be real, got complex dtype {arr.dtype}.")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{where}: `{name}` must be numeric, got dtype {arr.dtype}.")
     return arr
+
+
+def _cast_in_range(arr, dtype, name, where, limit=None):
+    """``arr`` in the model's float dtype, refusing values that would become +-inf in it or in
+    the narrowest layer dtype ``limit`` (1e39 in float32, 70000 in float16, a large int64)."""
+    cast_to = np.dtype(dtype)
+    dtype = np.dtype(limit or dtype)
+    if dtype.kind == "f" and arr.dtype != dtype and arr.size and arr.dtype.kind in "iuf":
+        big = float(np.max(np.abs(arr.astype(np.float64, copy=False))))
+        if big > float(np.finfo(dtype).max):
+            raise ValueError(
+                f"{where}: `{name}` holds {big:g}, beyond the model's dtype {dtype.name} "
+                f"(largest finite value {float(np.finfo(dtype).max):g}); scale the data or use a wider dtype."
+            )
+    return arr.astype(cast_to, copy=False)
 
 
 def _all_finite(arr):
