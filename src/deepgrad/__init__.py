@@ -28,6 +28,9 @@ def __getattr__(name):
     if name == "Sequential":
         from .models import Sequential
         return Sequential
+    if name == "Model":  # keras.Model(inputs, outputs): one-path functional networks
+        from .models import Model
+        return Model
     if name == "Input":  # keras.Input, as keras.layers.Input
         from .layers import Input
         return Input
@@ -35,4 +38,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES) + ["Sequential", "Input"])
+    return sorted(list(globals()) + list(_SUBMODULES) + ["Sequential", "Input", "Model"])

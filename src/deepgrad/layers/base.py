@@ -230,7 +230,19 @@ class Layer:
         """Given dL/d(output), fill each trainable weight's ``grad`` and return dL/d(input)."""
         raise NotImplementedError
 
+    def _symbolic_call(self, x):
+        """The functional API: on ``keras.Input(...)`` or a symbolic tensor, return the symbolic
+        output (see models/functional.py); None for real arrays."""
+        if isinstance(x, (Layer, list, tuple)) or hasattr(x, "input_layer"):
+            from ..models import functional
+            functional.check_layer_argument(self, x)
+            if functional.is_symbolic(x):
+                return functional.call_symbolic(self, x)
+        return None
+
     def __call__(self, x, training=False):
+        if (symbolic := self._symbolic_call(x)) is not None:
+            return symbolic
         x = config.asarray(x, dtype=self.dtype)
         self._maybe_build(x)
         return self.forward(x, training=training)

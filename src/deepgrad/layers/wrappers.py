@@ -97,6 +97,8 @@ class Bidirectional(Layer):
         return fo
 
     def __call__(self, x, training=False):
+        if (symbolic := self._symbolic_call(x)) is not None:  # functional API
+            return symbolic
         x = _check_sequence(x, self, self.dtype)
         self._maybe_build(x)
         return self.forward(x, training=training)

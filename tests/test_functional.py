@@ -1,0 +1,63 @@
+"""The one-path functional API: keras.Input -> layer calls -> keras.Model(inputs, outputs)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import deepgrad as keras
+from deepgrad import layers
+
+
+def _lstm_model():
+    inputs = keras.Input(shape=(5, 3))
+    x = layers.LSTM(4, name="lstm")(inputs)
+    outputs = layers.Dense(1, name="head")(x)
+    return keras.Model(inputs=inputs, outputs=outputs, name="chain")
+
+
+def test_symbolic_calls_record_a_chain_with_shapes():
+    inputs = keras.Input(shape=(5, 3))
+    x = layers.LSTM(4)(inputs)
+    assert x.shape == (None, 4)  # LSTM(return_sequences=False): (batch, units)
+    m = keras.Model(inputs, layers.Dense(2)(x))
+    assert m.name and m.input_shape == (None, 5, 3) and m.output_shape == (None, 2)
+    assert [type(l).__name__ for l in m.layers] == ["LSTM", "Dense"]
+
+
+def test_functional_model_predicts_as_the_same_sequential_and_trains():
+    m = _lstm_model()
+    s = keras.Sequential([keras.Input(shape=(5, 3)), layers.LSTM(4), layers.Dense(1)])
+    s.set_weights(m.get_weights())
+    x = np.random.default_rng(0).normal(size=(6, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(m.predict(x, verbose=0), s.predict(x, verbose=0))
+    np.testing.assert_array_equal(m(x), s(x))
+    m.compile(optimizer="adam", loss="mse")
+    y = np.ones((6, 1), np.float32)
+    before = m.evaluate(x, y, verbose=0)
+    m.fit(x, y, epochs=5, verbose=0)
+    assert m.evaluate(x, y, verbose=0) < before  # Adam on MSE descends from the start
+
+
+def test_functional_model_matches_keras():
+    pytest.importorskip("keras")
+    os.environ["KERAS_BACKEND"] = "torch"
+    import keras as K
+    ki = K.Input(shape=(5, 3))
+    km = K.Model(ki, K.layers.Dense(1)(K.layers.LSTM(4)(ki)))
+    m = _lstm_model()
+    m.set_weights([w.numpy() for w in km.weights])
+    x = np.random.default_rng(1).normal(size=(4, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(m.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_branches_merges_and_bad_arguments_are_refused():
+    a, b = keras.Input(shape=(3,)), keras.Input(shape=(3,))
+    with pytest.raises(ValueError, match="one-path"):
+        keras.Model([a, b], layers.Dense(1)(a))
+    with pytest.raises(ValueError, match="one-path"):
+        layers.Dense(1)([a, b])
+    with pytest.raises(ValueError, match="not computed from `inputs`"):
+        keras.Model(a, layers.Dense(1)(b))
+    with pytest.raises(TypeError, match="subclassing"):
+        keras.Model()
