@@ -40,9 +40,8 @@ def test_functional_model_predicts_as_the_same_sequential_and_trains():
 
 
 def test_functional_model_matches_keras():
-    pytest.importorskip("keras")
-    os.environ["KERAS_BACKEND"] = "torch"
-    import keras as K
+    os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras
+    K = pytest.importorskip("keras")
     ki = K.Input(shape=(5, 3))
     km = K.Model(ki, K.layers.Dense(1)(K.layers.LSTM(4)(ki)))
     m = _lstm_model()

@@ -61,3 +61,16 @@ def test_clone_model_same_architecture_fresh_weights():
     assert not np.array_equal(c.weights[0].numpy(), m.weights[0].numpy())
     with pytest.raises(TypeError, match="Sequential"):
         models.clone_model("x")
+
+
+def test_standalone_layer_variable_paths_match_keras():
+    """Keras 3.15 prefixes the paths of layers built inside a model with the model's name
+    ("sequential/hidden/kernel"); deepgrad keeps the layer's own "hidden/kernel" (documented)."""
+    import os
+    os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras
+    K = pytest.importorskip("keras")
+    kl = K.layers.Dense(4, name="hidden")
+    kl.build((None, 3))
+    dl = layers.Dense(4, name="hidden")
+    dl.build((None, 3))
+    assert [v.path for v in dl.variables] == [v.path for v in kl.variables] == ["hidden/kernel", "hidden/bias"]

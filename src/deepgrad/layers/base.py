@@ -74,7 +74,7 @@ class Weight:
         return self.value.copy()
 
     def __array__(self, dtype=None, copy=None):
-        return np.array(self.value, dtype=dtype)
+        return np.array(self.value, dtype=dtype, copy=True if copy is None else copy)
 
     def assign(self, value):
         """Write ``value`` in place (the model's storage sees it); its shape must match."""
