@@ -60,3 +60,13 @@ def test_branches_merges_and_bad_arguments_are_refused():
         keras.Model(a, layers.Dense(1)(b))
     with pytest.raises(TypeError, match="subclassing"):
         keras.Model()
+
+
+def test_functional_model_saves_and_loads_as_a_model(tmp_path):
+    m = _lstm_model()
+    m.compile(optimizer="adam", loss="mse")
+    m.save(tmp_path / "m.deepgrad")
+    loaded = keras.models.load_model(tmp_path / "m.deepgrad")
+    assert type(loaded) is keras.Model and loaded.name == "chain"
+    x = np.random.default_rng(2).normal(size=(3, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), m.predict(x, verbose=0))

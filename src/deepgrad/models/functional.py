@@ -88,6 +88,13 @@ class Model(Sequential):
                              f"another keras.Input): {_ONE_PATH}.")
         super().__init__([inputs, *chain], name=name, trainable=trainable)
 
+    @classmethod
+    def empty(cls, name=None, trainable=True):
+        """A Model with no layers yet, filled by ``add`` (used by ``load_model``)."""
+        model = cls.__new__(cls)
+        Sequential.__init__(model, name=name, trainable=trainable)
+        return model
+
     def __repr__(self):
         return f"<Model name={self.name!r} layers={len(self.layers)} built={self.built}>"
 
