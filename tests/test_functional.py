@@ -70,3 +70,10 @@ def test_functional_model_saves_and_loads_as_a_model(tmp_path):
     assert type(loaded) is keras.Model and loaded.name == "chain"
     x = np.random.default_rng(2).normal(size=(3, 5, 3)).astype(np.float32)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), m.predict(x, verbose=0))
+
+
+def test_clone_model_of_a_functional_model_is_a_model():
+    m = _lstm_model()
+    c = keras.models.clone_model(m)
+    assert type(c) is keras.Model and [l.name for l in c.layers] == ["lstm", "head"]
+    assert not np.array_equal(c.get_weights()[0], m.get_weights()[0])  # fresh glorot draws

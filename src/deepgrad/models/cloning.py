@@ -10,7 +10,8 @@ def clone_model(model):
     settings, new weights drawn by the initializers (Keras 3's ``clone_model``); not compiled."""
     if not isinstance(model, Sequential):
         raise TypeError(f"clone_model: `model` must be a deepgrad Sequential, got {type(model).__name__}.")
-    clone = Sequential(name=model.name)
+    from .functional import Model
+    clone = Model.empty(name=model.name) if isinstance(model, Model) else Sequential(name=model.name)
     for layer in model._layers:
         clone.add(type(layer).from_config(layer.get_config()))
     if model.built and not clone.built and model.input_shape is not None:
