@@ -28,8 +28,14 @@ def __getattr__(name):
     if name == "Sequential":
         from .models import Sequential
         return Sequential
+    if name == "Model":  # keras.Model(inputs, outputs): one-path functional networks
+        from .models import Model
+        return Model
+    if name == "Input":  # keras.Input, as keras.layers.Input
+        from .layers import Input
+        return Input
     raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES) + ["Sequential"])
+    return sorted(list(globals()) + list(_SUBMODULES) + ["Sequential", "Input", "Model"])

@@ -48,10 +48,12 @@ class Weight:
     gradients in place.
     """
 
-    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint")
+    __slots__ = ("name", "value", "grad", "trainable", "regularizer", "constraint", "path")
 
-    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None):
+    def __init__(self, name, value, trainable=True, regularizer=None, constraint=None, path=None):
         self.name = name
+        #: Keras 3's variable path, ``"<layer name>/<weight name>"`` (e.g. ``"dense/kernel"``)
+        self.path = path if path is not None else name
         self.value = value
         self.grad = np.zeros_like(value) if trainable else None
         self.trainable = trainable
@@ -62,6 +64,26 @@ class Weight:
     @property
     def shape(self):
         return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the value (Keras's ``variable.numpy()``)."""
+        return self.value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self.value, dtype=dtype, copy=True if copy is None else copy)
+
+    def assign(self, value):
+        """Write ``value`` in place (the model's storage sees it); its shape must match."""
+        arr = np.asarray(value, dtype=self.value.dtype)
+        if arr.shape != self.value.shape:
+            raise ValueError(f"Weight '{self.path}'.assign: `value` must have shape {self.value.shape}, "
+                             f"got {arr.shape}.")
+        self.value[...] = arr
+        return self
 
     def __repr__(self):
         return f"<Weight {self.name} shape={self.value.shape} dtype={self.value.dtype} trainable={self.trainable}>"
@@ -142,7 +164,7 @@ class Layer:
         init = initializers.get(initializer)
         value = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype))
         w = Weight(name, value, trainable=trainable, regularizer=regularizers.get(regularizer),
-                   constraint=constraints.get(constraint))
+                   constraint=constraints.get(constraint), path=f"{self.name}/{name}")
         self._weights.append(w)
         return w
 
@@ -208,7 +230,19 @@ class Layer:
         """Given dL/d(output), fill each trainable weight's ``grad`` and return dL/d(input)."""
         raise NotImplementedError
 
+    def _symbolic_call(self, x):
+        """The functional API: on ``keras.Input(...)`` or a symbolic tensor, return the symbolic
+        output (see models/functional.py); None for real arrays."""
+        if isinstance(x, (Layer, list, tuple)) or hasattr(x, "input_layer"):
+            from ..models import functional
+            functional.check_layer_argument(self, x)
+            if functional.is_symbolic(x):
+                return functional.call_symbolic(self, x)
+        return None
+
     def __call__(self, x, training=False):
+        if (symbolic := self._symbolic_call(x)) is not None:
+            return symbolic
         x = config.asarray(x, dtype=self.dtype)
         self._maybe_build(x)
         return self.forward(x, training=training)
@@ -221,6 +255,15 @@ class Layer:
     @property
     def trainable_weights(self) -> list[Weight]:
         return [w for w in self._weights if w.trainable and self.trainable]
+
+    @property
+    def variables(self) -> list[Weight]:
+        """Keras 3's name for ``weights``: objects with ``.numpy()``, ``.assign()``, ``.path``."""
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Weight]:
+        return self.trainable_weights
 
     @property
     def non_trainable_weights(self) -> list[Weight]:

@@ -176,6 +176,8 @@ class RNN(Layer, abstract=True):
 
     # ---------------------------------------------------------------- input checks
     def __call__(self, x, training=False, mask=None, initial_state=None):
+        if (symbolic := self._symbolic_call(x)) is not None:  # functional API
+            return symbolic
         x = _check_sequence(x, self, self.dtype)
         if self.built and x.shape[-1] != self.input_shape[-1]:
             raise ValueError(f"{type(self).__name__} '{self.name}': `inputs` must have "

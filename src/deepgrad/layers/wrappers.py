@@ -127,6 +127,8 @@ class Bidirectional(Layer):
         return masks if self.merge_mode is None else masks[0]
 
     def __call__(self, x, training=False, mask=None, initial_state=None):
+        if (symbolic := self._symbolic_call(x)) is not None:  # functional API
+            return symbolic
         x = _check_sequence(x, self, self.dtype)
         mask = check_mask(mask, x, self)
         if initial_state is not None:

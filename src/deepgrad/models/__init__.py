@@ -2,3 +2,5 @@
 
 from .saving import ModelFileError, load_model
 from .sequential import NotCompiledError, Sequential
+from .cloning import clone_model
+from .functional import Model

@@ -424,7 +424,7 @@ def _build_model(cfg, what):
     from ..layers.base import LAYERS, Layer
     from .sequential import Sequential
 
-    if not isinstance(cfg, dict) or cfg.get("class_name") != "Sequential" or not isinstance(cfg.get("config"), dict):
+    if not isinstance(cfg, dict) or cfg.get("class_name") not in ("Sequential", "Model") or not isinstance(cfg.get("config"), dict):
         raise ModelFileError(f"{what}: {CONFIG} must describe a Sequential model "
                              f"({{'class_name': 'Sequential', 'config': {{...}}}}).")
     mcfg = cfg["config"]
@@ -440,7 +440,11 @@ def _build_model(cfg, what):
         raise ModelFileError(f"{what}: 'build_config' must be null or {{'input_shape': [...]}}.")
     saved_rng = config.rng().bit_generator.state  # building draws initial weights: leave no trace
     try:
-        model = Sequential(name=name, trainable=trainable)  # the layers bring their own flags
+        if cfg["class_name"] == "Model":  # a one-path functional model (models/functional.py)
+            from .functional import Model
+            model = Model.empty(name=name, trainable=trainable)
+        else:
+            model = Sequential(name=name, trainable=trainable)  # the layers bring their own flags
         for i, entry in enumerate(layers):
             if not (isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
                     and isinstance(entry.get("config"), dict)):

@@ -161,6 +161,33 @@ class Sequential(TrainingMixin, SavingMixin):
         return [w for l in self._layers for w in l.weights]
 
     @property
+    def variables(self):
+        """Keras 3's name for ``weights`` (objects with ``.numpy()``, ``.assign()``, ``.path``)."""
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        """The layer called ``name``, or at ``index`` in ``layers`` (Keras 3: give exactly one)."""
+        if (name is None) == (index is None):
+            raise ValueError("get_layer: give exactly one of `name` or `index`, "
+                             f"got name={name!r}, index={index!r}.")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"get_layer: `index` must be an int, got {type(index).__name__}.")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer: `index` {index} is out of range: the model has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"get_layer: no layer named {name!r}; the layers are "
+                         f"{[l.name for l in self.layers]}.")
+
+    @property
     def trainable_weights(self):
         if not self.trainable:
             return []
