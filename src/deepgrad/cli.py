@@ -320,8 +320,9 @@ def _cmd_lab(args, out=print) -> int:
     if args.lesson == "learning-rate":
         paths = lessons.learning_rate_runs(problem, name, args.steps, start, tol=args.tol)
     elif args.lesson == "batch":
-        paths = lessons.batch_runs(problem, name, lr, args.steps, start, seed=args.seed,
-                                   tol=args.tol)
+        given = bool(_split(args.lr)) or "=" in args.optimizers or bool(args.optimizers_lr)
+        paths = lessons.batch_runs(problem, name, lr if given else None, args.steps, start,
+                                   seed=args.seed, tol=args.tol)
     else:
         paths = runs.run_many(problem, rates, args.steps, start, batch_size=args.batch_size,
                               tol=args.tol, shuffle=args.batch_size is not None,

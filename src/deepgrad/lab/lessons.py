@@ -64,12 +64,16 @@ def batch_runs(problem, optimizer: str = "sgd", learning_rate: float | None = No
                steps: int = 100, start=None, batch_sizes=(None, 10, 1), seed: int = 0,
                tol=None) -> list:
     """``optimizer`` once per batch size (``None``: all points), mean-loss gradients, the same
-    ``learning_rate`` (default: the problem's default for ``optimizer``) and shuffling seed."""
+    ``learning_rate`` (default: the problem's default for ``optimizer`` times its number of
+    points) and shuffling seed."""
     problem = _problems.get(problem)
     if not isinstance(problem, _problems.DataProblem):
         raise ValueError(f"batch_runs: `problem` must be a data problem (sigmoid, sparse, "
                          f"linreg), got {problem.name!r}.")
-    lr = _runs.default_rate(problem, optimizer) if learning_rate is None else learning_rate
+    # the default: the sum-loss default rate times the number of points (the mean's gradient
+    # is the sum's divided by it)
+    lr = (float(f"{_runs.default_rate(problem, optimizer) * problem.n_points:.3g}")
+          if learning_rate is None else learning_rate)
     out = []
     for bs in batch_sizes:
         if bs is not None and bs >= problem.n_points:

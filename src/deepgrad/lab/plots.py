@@ -137,11 +137,27 @@ def legend_label(t) -> str:
     return f"{t.label}{lr}{bs}: {t.summary()}"
 
 
-def _draw_paths(ax, trajectories, every, clip=True):
+def _inside(pts, window) -> np.ndarray:
+    (x0, x1), (y0, y1) = window
+    return (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+
+
+def visible_part(t, window) -> tuple:
+    """``(points drawn, left)``: a path is drawn until it first leaves ``window`` (the segment
+    to the first point outside included, clipped at the edge); ``left`` says it left."""
+    pts = t.points
+    inside = _inside(pts, window)
+    if inside.all() or not len(pts):
+        return pts, False
+    first_out = int(np.argmin(inside))
+    return pts[:first_out + 1], True
+
+
+def _draw_paths(ax, trajectories, every, window):
     """Each path with dots every ``every`` steps, its start (hollow circle) and end (square,
-    or X where it diverged)."""
+    or X where it diverged or left the window, at the last point inside)."""
     for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
-        pts = t.points
+        pts, left = visible_part(t, window)
         if not len(pts):
             continue
         ax.plot(pts[:, 0], pts[:, 1], color=st["color"], linestyle=st["linestyle"],
@@ -150,10 +166,11 @@ def _draw_paths(ax, trajectories, every, clip=True):
         ax.plot(pts[0, 0], pts[0, 1], marker="o", markersize=10, markerfacecolor="none",
                 markeredgecolor=st["color"], markeredgewidth=2, linestyle="none",
                 label="_start", zorder=4)
-        ax.plot(pts[-1, 0], pts[-1, 1], marker="X" if t.diverged else "s",
-                markersize=11 if t.diverged else 8, color=st["color"],
-                markeredgecolor="white", linestyle="none",
-                label="_diverged" if t.diverged else "_end", zorder=4, clip_on=clip)
+        bad = t.diverged or left
+        end = pts[-2] if left and len(pts) > 1 else pts[-1]
+        ax.plot(end[0], end[1], marker="X" if bad else "s", markersize=12 if bad else 8,
+                color=st["color"], markeredgecolor="white", linestyle="none",
+                label="_diverged" if bad else "_end", zorder=4)
 
 
 def _draw_minima(ax, problem):
@@ -166,7 +183,7 @@ def _draw_minima(ax, problem):
 def _caption(problem, trajectories, every):
     tol = next((t.tol for t in trajectories if t.tol is not None), problem.tol)
     parts = [f"dots every {every} step{'s' if every > 1 else ''}",
-             "o start, \u25a0 end, X diverged"]
+             "o start, \u25a0 end, X diverged or left the window"]
     if problem.min_value is not None:
         parts.append(f"tol: loss - min <= {tol:g}")
     return "; ".join(parts)
@@ -187,7 +204,7 @@ def contour(problem, trajectories, ax=None, title=None, n_levels=20):
     if problem.name != "rastrigin":  # Rastrigin's many rings: labels would be clutter
         ax.clabel(cs, cs.levels[::4], inline=True, fontsize=7, fmt="%.2g")
     every = dot_spacing(trajectories)
-    _draw_paths(ax, trajectories, every)
+    _draw_paths(ax, trajectories, every, (xr, yr))
     _draw_minima(ax, problem)
     ax.set_xlim(xr)
     ax.set_ylim(yr)
@@ -196,10 +213,9 @@ def contour(problem, trajectories, ax=None, title=None, n_levels=20):
     steps = max((t.steps for t in trajectories), default=0)
     start = trajectories[0].points[0] if trajectories and len(trajectories[0].points) \
         else problem.start
-    ax.set_title(title or f"Optimizer paths on {problem.title}\n"
-                          f"{steps} steps from ({start[0]:g}, {start[1]:g})", fontsize=11)
-    ax.text(0.5, 1.005, _caption(problem, trajectories, every), transform=ax.transAxes,
-            ha="center", va="bottom", fontsize=8, color="0.3")
+    ax.set_title((title or f"Optimizer paths on {problem.title}, "
+                           f"{steps} steps from ({start[0]:g}, {start[1]:g})")
+                 + "\n" + _caption(problem, trajectories, every), fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2,
               framealpha=0.9)
     return ax
@@ -223,7 +239,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
 
     def height(v):
         v = np.asarray(v, dtype=np.float64)
-        return np.log10(np.maximum(v - base, 0) + 1e-3) if wide else v
+        return np.log10(np.maximum(v - base, 0) + 1e-2) if wide else v
 
     zs = height(z)
     ax.plot_surface(a, b, zs, cmap="cividis", alpha=0.6, linewidth=0, antialiased=False,
@@ -233,8 +249,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
     for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
         if not len(t.points):
             continue
-        inside = ((t.points[:, 0] >= xr[0]) & (t.points[:, 0] <= xr[1])
-                  & (t.points[:, 1] >= yr[0]) & (t.points[:, 1] <= yr[1]))
+        inside = _inside(t.points, (xr, yr))
         n = len(t.points) if inside.all() else int(np.argmin(inside)) or 1
         p, zl = t.points[:n], height(t.losses[:n]) + lift
         ax.plot(p[:, 0], p[:, 1], zl, color=st["color"], linestyle=st["linestyle"],
@@ -252,7 +267,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
     ax.set_ylim(yr)
     ax.set_xlabel(problem.axis_names[0])
     ax.set_ylabel(problem.axis_names[1])
-    ax.set_zlabel("log10(loss - min + 1e-3)" if wide else "loss")
+    ax.set_zlabel("log10(loss - min + 0.01)" if wide else "loss")
     ax.set_title(title or f"Loss surface of {problem.title} with optimizer paths", fontsize=11)
     ax.legend(fontsize=7, loc="upper left")
     return ax
