@@ -184,3 +184,19 @@ def test_no_numpy_warning_for_any_rate_or_start():
             for lr in (1e-6, 1.0, 100.0):
                 for start in (None, (1e3, -1e3)):
                     runs.run_many(prob, ["sgd", "adam"], 30, start, learning_rate=lr)
+
+
+def test_docs_show_every_command_of_make_figures():
+    # scripts/lab_figures.py (make figures) regenerates docs/images from the commands that
+    # docs/lab.md shows beside each picture: the two lists must agree
+    import importlib.util
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("lab_figures", root / "scripts/lab_figures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = (root / "docs/lab.md").read_text()
+    for command, keep in mod.FIGURES:
+        assert f"`{command}`" in doc
+        for name in keep:
+            assert f"`docs/images/{name}`" in doc
