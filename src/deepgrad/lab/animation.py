@@ -36,7 +36,7 @@ def frame_label(t, step: int) -> str:
     return f"{t.label}{lr}: step {k}, loss {t.losses[k]:.3g}"
 
 
-def save_gif(problem, trajectories, out, fps: int = 12, max_frames: int = 60,
+def save_gif(problem, trajectories, out, fps: int = 8, max_frames: int = 40,
              title=None) -> str:
     """Write ``out`` (must end in .gif) showing every path growing on the contour map; returns
     the path."""
@@ -62,7 +62,7 @@ def save_gif(problem, trajectories, out, fps: int = 12, max_frames: int = 60,
                   and ln.get_label() != "minimum"][: len(trajectories)]
     dots = [ax.plot([], [], marker="o", markersize=10, color=st["color"],
                     markeredgecolor="white", linestyle="none", zorder=6)[0] for st in styles]
-    fig.set_dpi(70)
+    fig.set_dpi(60)
     fig.tight_layout()
     frames = []
     for step in frame_steps(trajectories, max_frames):

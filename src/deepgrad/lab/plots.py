@@ -224,7 +224,8 @@ def contour(problem, trajectories, ax=None, title=None, n_levels=20):
 def surface3d(problem, trajectories, fig=None, title=None):
     """3-D surface of the loss with the paths drawn on top; returns the 3-D Axes.
 
-    The surface (a 120 x 120 grid, log of ``loss - min`` where the range is wide) is drawn
+    The surface (a 120 x 120 grid of ``log10(1 + loss - min)`` where the range is wide: the
+    +1 keeps the narrow valleys free of grid spikes) is drawn
     first and translucent, and the paths, their starts and the minima are drawn after it with
     ``computed_zorder=False`` and lifted by 1% of the height, so they stay visible.
     """
@@ -239,7 +240,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
 
     def height(v):
         v = np.asarray(v, dtype=np.float64)
-        return np.log10(np.maximum(v - base, 0) + 1e-2) if wide else v
+        return np.log10(np.maximum(v - base, 0) + 1.0) if wide else v
 
     zs = height(z)
     ax.plot_surface(a, b, zs, cmap="cividis", alpha=0.6, linewidth=0, antialiased=False,
@@ -267,7 +268,7 @@ def surface3d(problem, trajectories, fig=None, title=None):
     ax.set_ylim(yr)
     ax.set_xlabel(problem.axis_names[0])
     ax.set_ylabel(problem.axis_names[1])
-    ax.set_zlabel("log10(loss - min + 0.01)" if wide else "loss")
+    ax.set_zlabel("log10(1 + loss - min)" if wide else "loss")
     ax.set_title(title or f"Loss surface of {problem.title} with optimizer paths", fontsize=11)
     ax.legend(fontsize=7, loc="upper left")
     return ax
