@@ -255,6 +255,8 @@ def run(problem, optimizer, steps: int, start=None, batch_size: int | None = Non
         optimizer = make_optimizer(optimizer, learning_rate)
     label = label or type(optimizer).__name__
     tol = problem.tol if tol is None else tol
+    if problem.min_value is None:
+        tol = None   # no minimum (the saddle): nothing to be within tol of
     point = np.array(problem.start if start is None else start, dtype=np.float64).reshape(-1)
     if point.shape != (2,):
         raise ValueError(f"lab.run: `start` must be 2 numbers, got {start!r}.")
