@@ -27,8 +27,10 @@ def test_contour_writes_png_and_svg_with_legend(tmp_path, paths):
 
 
 def test_legend_text_marks_divergence_and_tolerance(paths):
-    assert "diverged after" in plots.legend_label(paths[1])
-    assert "lr=0.001: loss" in plots.legend_label(paths[0])
+    # issue 14 wording: "diverged at step k", "first reached tol at step k" / "tol T not reached"
+    assert "diverged at step" in plots.legend_label(paths[1])
+    assert plots.legend_label(paths[0]).startswith("momentum lr=0.001: loss ")
+    assert "tol 0.0001 not reached" in plots.legend_label(paths[0])
 
 
 def test_range_extends_to_a_start_outside_the_bounds():
@@ -45,7 +47,6 @@ def test_axes_labels_and_titles(paths):
     assert "Rosenbrock" in ax.get_title()
     ax = plots.loss_curves(paths, problem="rosenbrock")
     assert ax.get_yscale() == "log" and "step" in ax.get_xlabel()
-    matplotlib.pyplot.close("all")
 
 
 def test_palette_is_okabe_ito():
