@@ -1,7 +1,8 @@
 """Regenerate every lab picture in docs/images/ from the commands listed in docs/lab.md
 ("Pictures" table; tests/lab/test_lab_docs.py checks that the two lists agree).
 
-    python scripts/lab_figures.py          (run by `make figures`)
+    python scripts/lab_figures.py                      (run by `make figures`: all of them)
+    python scripts/lab_figures.py illcond saddle       (only the pictures named so)
 
 Each command runs in-process through ``deepgrad.cli.main``; only the PNGs (and the GIF) are
 kept in docs/images/, the SVG twins are removed.
@@ -44,12 +45,16 @@ FIGURES = [
 ]
 
 
-def main() -> int:
+def main(only=()) -> int:
+    """Run every command of :data:`FIGURES`, or those whose kept pictures' names start with
+    one of ``only``."""
     from deepgrad.cli import main as cli
     import os
     os.chdir(ROOT)
     (ROOT / "docs" / "images").mkdir(parents=True, exist_ok=True)
     for command, keep in FIGURES:
+        if only and not any(name.startswith(tuple(only)) for name in keep):
+            continue
         print("$", command, flush=True)
         code = cli(shlex.split(command)[1:])
         if code != 0:
@@ -68,4 +73,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

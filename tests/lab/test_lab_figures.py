@@ -45,6 +45,11 @@ def test_window_is_unchanged_by_a_diverging_path(illcond_paths):
     assert len(xs) == 1 and xs[0].get_marker() == "X"
     x, y = xs[0].get_xdata()[0], xs[0].get_ydata()[0]
     assert x0 <= x <= x1 and y0 <= y <= y1
+    # ... on the window's edge where the path left it (y = -2 or 2 here: NAG oscillates in the
+    # steep y direction), not on its start (-4.5, 1.5), which it left in the first steps
+    assert min(abs(y - y0), abs(y - y1)) < 1e-9 and (x, y) != tuple(illcond_paths[1].points[0])
+    nag_line = [ln for ln in ax.get_lines() if ln.get_label().startswith("nesterov")][0]
+    assert (nag_line.get_xdata()[-1], nag_line.get_ydata()[-1]) == (x, y)  # the line runs to it
 
 
 def test_every_path_has_start_and_end_markers_and_minima_are_starred():

@@ -142,20 +142,40 @@ def _inside(pts, window) -> np.ndarray:
     return (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
 
 
+def _edge_point(inside_pt, outside_pt, window) -> np.ndarray:
+    """Where the segment from ``inside_pt`` to ``outside_pt`` crosses the window's edge: the
+    point ``inside_pt + s (outside_pt - inside_pt)`` with the largest ``s`` in [0, 1] inside."""
+    d = outside_pt - inside_pt
+    if not np.all(np.isfinite(d)):
+        return inside_pt.copy()          # a jump to inf or NaN: end where the path was
+    s = 1.0
+    for axis, (lo, hi) in enumerate(window):
+        if d[axis] > 0:
+            s = min(s, (hi - inside_pt[axis]) / d[axis])
+        elif d[axis] < 0:
+            s = min(s, (lo - inside_pt[axis]) / d[axis])
+    return inside_pt + max(s, 0.0) * d
+
+
 def visible_part(t, window) -> tuple:
-    """``(points drawn, left)``: a path is drawn until it first leaves ``window`` (the segment
-    to the first point outside included, clipped at the edge); ``left`` says it left."""
+    """``(points drawn, left)``: a path is drawn until it first leaves ``window``; the last
+    point drawn is where that segment crosses the window's edge, so the path visibly runs to
+    the edge and ends there in its X; ``left`` says it left."""
     pts = t.points
     inside = _inside(pts, window)
     if inside.all() or not len(pts):
         return pts, False
     first_out = int(np.argmin(inside))
-    return pts[:first_out + 1], True
+    if first_out == 0:                    # starts outside (cannot happen with plot_range)
+        return pts[:1], True
+    drawn = np.array(pts[:first_out + 1], dtype=np.float64)
+    drawn[-1] = _edge_point(drawn[-2], drawn[-1], window)
+    return drawn, True
 
 
 def _draw_paths(ax, trajectories, every, window):
     """Each path with dots every ``every`` steps, its start (hollow circle) and end (square,
-    or X where it diverged or left the window, at the last point inside)."""
+    or X where it diverged or left the window, on the window's edge where it left)."""
     for t, st in zip(trajectories, styles_for([t.label for t in trajectories])):
         pts, left = visible_part(t, window)
         if not len(pts):
@@ -167,10 +187,10 @@ def _draw_paths(ax, trajectories, every, window):
                 markeredgecolor=st["color"], markeredgewidth=2, linestyle="none",
                 label="_start", zorder=4)
         bad = t.diverged or left
-        end = pts[-2] if left and len(pts) > 1 else pts[-1]
+        end = pts[-1]                     # the window's edge where the path left it
         ax.plot(end[0], end[1], marker="X" if bad else "s", markersize=12 if bad else 8,
                 color=st["color"], markeredgecolor="white", linestyle="none",
-                label="_diverged" if bad else "_end", zorder=4)
+                label="_diverged" if bad else "_end", zorder=4, clip_on=False)
 
 
 def _draw_minima(ax, problem):
