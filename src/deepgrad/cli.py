@@ -35,7 +35,15 @@ optimizers (all built from deepgrad.optimizers, the classes that train networks)
   adagrad   Adagrad(lr, initial_accumulator_value=0.0, epsilon=1e-8)   as in the notes
   rmsprop   RMSprop(lr, rho=0.9, epsilon=1e-8)
   adam      Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
-  Give one optimizer its own learning rate with NAME=LR, e.g. --optimizers sgd,adam=0.05
+  Give one optimizer its own learning rate with NAME=LR, e.g. --optimizers sgd,adam=0.05;
+  one optimizer at several rates side by side: --optimizers sgd=0.1,sgd=1 (labelled by rate).
+  Without --lr every optimizer takes the problem's default rate (deepgrad.lab.runs.DEFAULT_RATES).
+
+divergence: a path diverges when its loss is not finite or exceeds 1e6 x max(1, |start loss|),
+  or its point leaves |x|, |y| <= 1e6; it stops there ("diverged at step k", an X marker).
+lessons: --lesson learning-rate draws the first optimizer at four rates (too small, right,
+  too big, diverging); --lesson batch (data problems) draws it with all points, a mini-batch of
+  10 and one point per step, on mean losses, shuffled with --seed.
 
 problems:
 {problems}
@@ -46,13 +54,16 @@ examples:
       --lr 1e-3 --optimizers-lr adam=0.05 --steps 500 --out rosenbrock.png --gif --surface3d
   deepgrad lab --problem sigmoid --batch-size 1 --optimizers sgd --lr 1 --out sgd_stochastic.png
   deepgrad lab --problem bowl --optimizers sgd,adam --sweep-lr --out bowl.png
+  deepgrad lab --problem illcond --lesson learning-rate --steps 50 --out lr.png
+  deepgrad lab --problem sparse --lesson batch --steps 100 --out batch.png
 """
 
 _COMPARE_EPILOG = """\
 runs (the optimizer calls of the notes, in the notes' order):
 {runs}
 
-outputs in DIR: curves.png/.svg (validation loss and accuracy per epoch), results.md
+outputs in DIR: curves.png/.svg (training dashed, validation solid: loss and accuracy per
+epoch), results.md
 (final losses, accuracies, seconds per epoch), histories/<run>.json and .csv (written as each
 run finishes; --resume skips finished runs).
 
@@ -104,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--optimizers", default="sgd,momentum,nesterov,adagrad,rmsprop,adam",
                      metavar="LIST",
                      help="comma-separated optimizer names, NAME=LR for its own rate")
-    lab.add_argument("--lr", default="0.01", help="learning rate for every optimizer "
-                     "(default 0.01); NAME=LR entries may follow: 1e-3,adam=0.05")
+    lab.add_argument("--lr", default="", help="learning rate for every optimizer "
+                     "(default: the problem's rate per optimizer); NAME=LR entries may "
+                     "follow: 1e-3,adam=0.05")
     lab.add_argument("--optimizers-lr", default="", help="per-optimizer rates, e.g. adam=0.05,rmsprop=0.01")
-    lab.add_argument("--steps", type=int, default=200, help="number of updates (default 200)")
+    lab.add_argument("--steps", type=int, default=200,
+                     help="number of updates (default 200, at most 100000)")
     lab.add_argument("--start", default=None, help="start point X,Y (default: the problem's "
                      "usual start); write --start=-5,7 when X is negative")
     lab.add_argument("--batch-size", type=int, default=None,
@@ -120,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--sweep-lr", action="store_true",
                      help="also sweep the learning rate 1e-4..1 and refine (OUT_sweep.png)")
     lab.add_argument("--jobs", type=int, default=1, help="parallel processes for the sweep")
+    lab.add_argument("--lesson", choices=("learning-rate", "batch"), default=None,
+                     help="draw the notes' learning-rate or batch-size figure (see below)")
+    lab.add_argument("--seed", type=int, default=0, help="shuffling seed for --lesson batch "
+                     "and --batch-size (default 0)")
 
     cmp_ = sub.add_parser(
         "compare", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -209,10 +226,11 @@ def _float(text: str, what: str) -> float:
     return v
 
 
-def _lab_rates(args) -> dict:
-    """{optimizer name: learning rate} from --optimizers, --lr and --optimizers-lr."""
+def _lab_rates(args, problem) -> list:
+    """[(optimizer name, learning rate)] from --optimizers, --lr and --optimizers-lr; an
+    optimizer named twice (sgd=0.1,sgd=1) runs twice, labelled by its rate."""
     from .lab import runs as _runs
-    default, bare = 0.01, 0
+    default, bare = None, 0
     overrides = {}
     for option, parts in (("--lr", _split(args.lr)), ("--optimizers-lr", _split(args.optimizers_lr))):
         for part in parts:
@@ -226,7 +244,7 @@ def _lab_rates(args) -> dict:
                 if bare > 1:
                     raise UsageError(f"--lr takes one default rate (then NAME=LR entries), got {args.lr!r}")
                 default = _float(part, "--lr")
-    rates = {}
+    rates = []
     for part in _split(args.optimizers):
         name, _, val = part.partition("=")
         name = name.strip().lower()
@@ -234,14 +252,18 @@ def _lab_rates(args) -> dict:
             _runs.make_optimizer(name, 0.01)
         except ValueError as e:
             raise UsageError(str(e)) from None
-        rates[name] = _float(val, f"the learning rate of {name!r}") if val else \
-            overrides.get(name, default)
+        lr = _float(val, f"the learning rate of {name!r}") if val else \
+            overrides.get(name, default if default is not None else _runs.default_rate(problem, name))
+        if (name, lr) in rates:
+            raise UsageError(f"--optimizers names {name} at lr={lr:g} twice; give each "
+                             f"(optimizer, rate) once")
+        rates.append((name, lr))
     if not rates:
         raise UsageError("--optimizers is empty; give at least one name, e.g. sgd,adam")
-    unknown = set(overrides) - set(rates)
+    unknown = set(overrides) - {n for n, _ in rates}
     if unknown:
         raise UsageError(f"learning rate given for {', '.join(sorted(unknown))}, which is not "
-                         f"in --optimizers ({', '.join(rates)})")
+                         f"in --optimizers ({', '.join(n for n, _ in rates)})")
     return rates
 
 
@@ -270,52 +292,75 @@ def _start(text, problem):
 
 
 def _cmd_lab(args, out=print) -> int:
-    from .lab import animation, plots, problems, runs, sweep
-    from .lab.compare import check_writable
+    from .lab import animation, lessons, outputs, plots, problems, runs, sweep
     try:
         problem = problems.get(args.problem)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    rates = _lab_rates(args)
+    rates = _lab_rates(args, problem)
     start = _start(args.start, problem)
-    _check_min(args, 0, "steps")
+    _check_min(args, 0, "steps", "seed")
     _check_min(args, 1, "jobs")
+    if args.steps > runs.MAX_STEPS:
+        raise UsageError(f"--steps must be <= {runs.MAX_STEPS}, got {args.steps}")
     if args.tol is not None and not (math.isfinite(args.tol) and args.tol > 0):
         raise UsageError(f"--tol must be a finite number > 0, got {args.tol:g}")
+    data = isinstance(problem, problems.DataProblem)
     if args.batch_size is not None:
-        if not isinstance(problem, problems.DataProblem):
+        if not data:
             raise UsageError(f"--batch-size needs a data problem (sigmoid, sparse, linreg), "
                              f"got {problem.name!r}")
         if args.batch_size < 1:
             raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
-    dest = Path(args.out)
-    if dest.suffix.lower() not in (".png", ".svg"):
-        dest = dest.with_suffix(".png")
+    if args.lesson == "batch" and not data:
+        raise UsageError(f"--lesson batch needs a data problem (sigmoid, sparse, linreg), "
+                         f"got {problem.name!r}")
     try:
-        check_writable(dest.parent if str(dest.parent) else Path("."))
-    except PermissionError as e:
+        files = outputs.output_set(args.out, surface3d=args.surface3d, gif=args.gif,
+                                   sweep=args.sweep_lr)
+    except ValueError as e:
         raise UsageError(str(e)) from None
-    paths = runs.run_many(problem, rates, args.steps, start, batch_size=args.batch_size,
-                          tol=args.tol)
-    stem = dest.with_suffix("")
-    written = plots.save_contour(problem, paths, dest)
-    written += plots.save_loss_curves(paths, f"{stem}_loss.png", problem=problem)
+    name, lr = rates[0]
+    if args.lesson == "learning-rate":
+        paths = lessons.learning_rate_runs(problem, name, args.steps, start, tol=args.tol)
+    elif args.lesson == "batch":
+        given = bool(_split(args.lr)) or "=" in args.optimizers or bool(args.optimizers_lr)
+        paths = lessons.batch_runs(problem, name, lr if given else None, args.steps, start,
+                                   seed=args.seed, tol=args.tol)
+    else:
+        paths = runs.run_many(problem, rates, args.steps, start, batch_size=args.batch_size,
+                              tol=args.tol, shuffle=args.batch_size is not None,
+                              seed=args.seed)
+    # Every figure is built before any file is written: a failure leaves no mixed set.
+    figures = [(plots.contour(problem, paths).figure, files["contour"]),
+               (plots.loss_curves(paths, problem=problem).figure, files["loss"])]
     if args.surface3d:
-        written += plots.save_surface3d(problem, paths, f"{stem}_3d.png")
-    if args.gif:
-        written.append(animation.save_gif(problem, paths, f"{stem}.gif"))
-    p0 = problem.start if start is None else start
-    out(f"{problem.name}: {problem.title}; start ({p0[0]:g}, {p0[1]:g}), {args.steps} steps"
-        + (f", batch size {args.batch_size}" if args.batch_size else ""))
-    out(f"{'optimizer':<10} {'lr':>8} {'final loss':>12} {'steps to tol':>13}  note")
-    for t in paths:
-        note = "diverged" if t.diverged else ""
-        reached = "-" if t.steps_to_tol is None else str(t.steps_to_tol)
-        out(f"{t.label:<10} {t.learning_rate:>8g} {t.final_loss:>12.4g} {reached:>13}  {note}")
+        figures.append((plots.surface3d(problem, paths).figure, files["surface3d"]))
+    pts = None
     if args.sweep_lr:
-        pts = sweep.lr_sweep(problem, list(rates), steps=args.steps, start=start,
-                             batch_size=args.batch_size, jobs=args.jobs)
-        written += sweep.save_sweep(pts, f"{stem}_sweep.png", problem=problem, steps=args.steps)
+        pts = sweep.lr_sweep(problem, list(dict.fromkeys(n for n, _ in rates)),
+                             steps=args.steps, start=start, batch_size=args.batch_size,
+                             jobs=args.jobs)
+        figures.append((sweep.plot_sweep(pts, problem=problem, steps=args.steps).figure,
+                        files["sweep"]))
+    written = []
+    for fig, path in figures:
+        written += plots.save_figure(fig, path)
+    if args.gif:
+        written.append(animation.save_gif(problem, paths, files["gif"]))
+    p0 = problem.start if start is None else start
+    tol = paths[0].tol if paths else problem.tol
+    out(f"{problem.name}: {problem.title}; start ({p0[0]:g}, {p0[1]:g}), {args.steps} steps"
+        + (f", batch size {args.batch_size}" if args.batch_size else "")
+        + (f"; tol: loss - minimum <= {tol:g}" if problem.min_value is not None else
+           "; no minimum (unbounded below)"))
+    width = max([10] + [len(t.label) for t in paths])
+    out(f"{'optimizer':<{width}} {'lr':>8} {'final loss':>12} {'first reached tol':>18}  note")
+    for t in paths:
+        note = f"diverged at step {t.diverged_at}" if t.diverged else ""
+        reached = "-" if t.steps_to_tol is None else f"step {t.steps_to_tol}"
+        out(f"{t.label:<{width}} {t.learning_rate:>8g} {t.final_loss:>12.4g} {reached:>18}  {note}")
+    if pts is not None:
         out(sweep.sweep_table(pts))
     out("wrote " + ", ".join(written))
     return 0

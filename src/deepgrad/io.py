@@ -75,7 +75,10 @@ def atomic_open(path):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    # ".NAME.XXXXXXXX.tmp" is 14 bytes longer than NAME: cut NAME so that a legal 242-255
+    # byte name still gets a legal temporary name
+    name = os.fsencode(os.path.basename(path))[:255 - 14].decode(errors="ignore")
+    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=folder)
     try:
         os.chmod(tmp, mode)  # mkstemp makes 0600 files; keep the permissions open() would give
         with os.fdopen(fd, "wb") as f:

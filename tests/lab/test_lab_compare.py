@@ -102,3 +102,9 @@ def test_cli_compare_in_process(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "[1/1] sgd" in out and (tmp_path / "results.md").exists()
+
+
+def test_compare_header_states_the_batch_size(tmp_path):
+    compare.compare(tmp_path, ["sgd"], epochs=1, n_train=64, n_val=32, batch_size=32,
+                    progress=lambda line: None)
+    assert "batch 32," in (tmp_path / "results.md").read_text()

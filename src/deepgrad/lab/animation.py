@@ -1,61 +1,83 @@
 """An animated GIF of optimizer paths growing step by step on the contour map.
 
-Uses matplotlib's ``FuncAnimation`` with the Pillow writer (``pip install pillow``). Long
-runs are subsampled to at most ``max_frames`` frames so the file stays small. The GIF is
-rendered into a scratch folder and then written atomically over ``out``
-(:func:`deepgrad.io.atomic_write`), so an existing GIF is replaced whole or not at all.
+Each optimizer has a moving dot at its current point, its path drawn behind it, and a legend
+entry that shows the current step and loss (or "diverged at step k" once it has). Long runs
+are subsampled to at most ``max_frames`` frames so the file stays small. The figure is a
+:class:`matplotlib.figure.Figure` (no pyplot, no global backend change); frames are rendered
+with Agg into Pillow images and the GIF is written atomically over ``out``
+(:func:`deepgrad.io.atomic_open`), so an existing GIF is replaced whole or not at all.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..io import atomic_write
+from ..io import atomic_open
 from . import plots as _plots
 from . import problems as _problems
 
-__all__ = ["save_gif"]
+__all__ = ["save_gif", "frame_steps", "frame_label"]
 
 
-def save_gif(problem, trajectories, out, fps: int = 12, max_frames: int = 60,
+def frame_steps(trajectories, max_frames: int = 60) -> np.ndarray:
+    """The steps shown, one per frame: 0 .. the longest path's last step, at most ``max_frames``."""
+    longest = max((len(t.points) for t in trajectories), default=1)
+    return np.unique(np.linspace(0, longest - 1, min(max_frames, longest)).astype(int))
+
+
+def frame_label(t, step: int) -> str:
+    """The legend entry of ``t`` at frame ``step``: ``"adam lr=0.1: step 40, loss 0.0123"``."""
+    lr = f" lr={t.learning_rate:g}" if t.learning_rate is not None and "lr=" not in t.label else ""
+    if t.diverged and step >= len(t.points) - 1:
+        return f"{t.label}{lr}: {t.summary()}"
+    k = min(step, len(t.points) - 1)
+    return f"{t.label}{lr}: step {k}, loss {t.losses[k]:.3g}"
+
+
+def save_gif(problem, trajectories, out, fps: int = 8, max_frames: int = 40,
              title=None) -> str:
-    """Write ``out`` (a ``.gif``) showing every path growing on the contour map; returns the path."""
-    plt = _plots._plt()
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    """Write ``out`` (must end in .gif) showing every path growing on the contour map; returns
+    the path."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     problem = _problems.get(problem)
-    out = Path(out).with_suffix(".gif")
+    out = Path(out)
+    if out.suffix.lower() != ".gif":
+        raise ValueError(f"save_gif: `out` must end in .gif, got {str(out)!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     ax = _plots.contour(problem, trajectories,
                         title=title or f"Optimizer paths on {problem.title} (animated)")
     fig = ax.figure
-    # The static contour drew full paths: keep their legend, then empty the lines to animate.
-    path_lines = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")
-                  and ln.get_label() not in ("start", "minimum")][: len(trajectories)]
-    longest = max((len(t.points) for t in trajectories), default=1)
-    frames = np.unique(np.linspace(1, longest, min(max_frames, longest)).astype(int))
-    counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=10,
-                      bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
-
-    def draw(n):
-        for line, t in zip(path_lines, trajectories):
-            pts = t.points[: min(n, len(t.points))]
-            line.set_data(pts[:, 0], pts[:, 1])
-        counter.set_text(f"step {n - 1}")
-        return [*path_lines, counter]
-
-    try:
-        anim = FuncAnimation(fig, draw, frames=frames, blit=False)
-        fig.tight_layout()
-        # Pillow's GIF writer wants a file name: render into a scratch folder, then copy the
-        # finished bytes over ``out`` atomically (temporary file, fsync, rename).
-        with tempfile.TemporaryDirectory() as scratch:
-            tmp = Path(scratch) / out.name
-            anim.save(str(tmp), writer=PillowWriter(fps=fps), dpi=70)
-            atomic_write(out, tmp.read_bytes())
-    finally:
-        plt.close(fig)
+    FigureCanvasAgg(fig)
+    styles = _plots.styles_for([t.label for t in trajectories])
+    # The static contour drew full paths and end markers: hide the ends, animate the lines.
+    for line in ax.get_lines():
+        if line.get_label() in ("_end", "_diverged"):
+            line.set_visible(False)
+    path_lines = [ln for ln in ax.get_lines()
+                  if ln.get_label() and not ln.get_label().startswith("_")
+                  and ln.get_label() != "minimum"][: len(trajectories)]
+    dots = [ax.plot([], [], marker="o", markersize=10, color=st["color"],
+                    markeredgecolor="white", linestyle="none", zorder=6)[0] for st in styles]
+    fig.set_dpi(60)
+    fig.tight_layout()
+    frames = []
+    for step in frame_steps(trajectories, max_frames):
+        for line, dot, t in zip(path_lines, dots, trajectories):
+            k = min(step, len(t.points) - 1)
+            line.set_data(t.points[:k + 1, 0], t.points[:k + 1, 1])
+            line.set_label(frame_label(t, step))
+            dot.set_data(t.points[k:k + 1, 0], t.points[k:k + 1, 1])
+            dot.set_marker("X" if t.diverged and step >= len(t.points) - 1 else "o")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2,
+                  framealpha=0.9)
+        fig.canvas.draw()
+        frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert(
+            "P", palette=Image.Palette.ADAPTIVE))
+    with atomic_open(out) as f:
+        frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=int(1000 / fps), loop=0)
     return str(out)

@@ -229,30 +229,36 @@ def results_table(results: list[dict]) -> str:
 
 
 def save_curves(results: list[dict], out) -> list[str]:
-    """Validation loss and accuracy per epoch for every run (PNG + SVG)."""
+    """Training (dashed) and validation (solid) loss and accuracy per epoch for every run
+    (PNG + SVG). Colours: Okabe-Ito without its yellow (readable on white)."""
     from . import plots as _plots
-    plt = _plots._plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.5))
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+    fig = _plots.new_figure((13, 5.8))
+    a1, a2 = fig.subplots(1, 2)
     for r, st in zip(results, _plots.styles_for([r["key"] for r in results])):
         h = r["history"]
-        ep = np.arange(1, len(h.get("val_loss", [])) + 1)
         label = r["key"] + (" (diverged)" if r["diverged"] else "")
-        kw = dict(color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
-                  markersize=4, label=label)
-        a1.plot(ep, h.get("val_loss", []), **kw)
-        a2.plot(ep, h.get("val_accuracy", []), **kw)
-    from matplotlib.ticker import MaxNLocator
+        for key, ax in (("loss", a1), ("accuracy", a2)):
+            for prefix, ls, lab in (("", "--", "_train"), ("val_", "-", label)):
+                ys = h.get(prefix + key, [])
+                ax.plot(np.arange(1, len(ys) + 1), ys, color=st["color"], linestyle=ls,
+                        marker=st["marker"], markersize=4, label=lab,
+                        alpha=0.75 if prefix == "" else 1.0)
     a1.set_yscale("log")
     a1.set_xlabel("epoch")
-    a1.set_ylabel("validation loss (categorical cross-entropy, log scale)")
-    a1.set_title("Validation loss per epoch")
+    a1.set_ylabel("loss (categorical cross-entropy, log scale)")
+    a1.set_title("Loss per epoch: training dashed, validation solid")
     a2.set_xlabel("epoch")
-    a2.set_ylabel("validation accuracy")
-    a2.set_title("Validation accuracy per epoch")
+    a2.set_ylabel("accuracy")
+    a2.set_title("Accuracy per epoch: training dashed, validation solid")
     for a in (a1, a2):
         a.grid(True, alpha=0.3)
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
-    a2.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    handles, labels = a2.get_legend_handles_labels()
+    handles += [Line2D([], [], color="0.3", linestyle="--"), Line2D([], [], color="0.3")]
+    labels += ["training", "validation"]
+    a2.legend(handles, labels, fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.suptitle("The notes' MLP (784-512-512-10, dropout 0.2) on Fashion-MNIST, one run per optimizer")
     return _plots.save_figure(fig, Path(out) / "curves.png")
 

@@ -129,6 +129,7 @@ class SigmoidNeuron(DataProblem):
     bounds = ((-6.0, 6.0), (-6.0, 6.0))
     start = (-2.0, -2.0)
     tol = 1e-4
+    log_levels = True
 
     def __init__(self, x=(0.5, 2.5), y=(0.2, 0.9), name=None, title=None, start=None,
                  minimum=None):
@@ -213,6 +214,7 @@ class LinearRegression(DataProblem):
     minima = ((-1.0, 2.0),)
     min_value = 0.0
     tol = 1e-6
+    log_levels = True     # 0 at the minimum, ~300 at the corners: log levels show the valley
 
     def __init__(self):
         self.x = np.array([1.0, 2.0])
@@ -236,6 +238,7 @@ class NotesBowl(Problem):
     start = (2.5, -1.0)
     minima = ((0.0, 0.0),)
     tol = 1e-6
+    log_levels = True
 
     def _value(self, a, b):
         return a * a + a * b + b * b

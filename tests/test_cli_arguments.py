@@ -1,4 +1,4 @@
-"""Review fixes of the ``deepgrad`` command: bad values are refused up front (one line
+"""The ``deepgrad`` command's argument checks: bad values are refused up front (one line
 ``deepgrad: error: ...``, exit status 2, no file or folder written), a missing full dataset is
 reported with the library's whole message, and an empty lab path has a NaN final loss."""
 
