@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="deepgrad: deep learning from scratch on NumPy. Watch the optimizers "
                     "move on 2-D problems (lab), train the notes' network (train) or compare the "
                     "notes' optimizers on it (compare).")
-    sub = parser.add_subparsers(dest="command", metavar="{train,lab,compare}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,lab,compare,playground}")
 
     train = sub.add_parser(
         "train", help="train the notes' MLP once: summary, progress bar, test accuracy",
@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="use only the first N training images (quick tries)")
     cmp_.add_argument("--val-samples", type=int, default=None,
                       help="use only the first N validation images")
+    from .playground.cli import add_parser as _playground
+    _playground(sub)
     return parser
 
 
@@ -373,7 +375,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        command = {"train": _cmd_train, "lab": _cmd_lab, "compare": _cmd_compare}[args.command]
+        command = getattr(args, "handler", None) or \
+            {"train": _cmd_train, "lab": _cmd_lab, "compare": _cmd_compare}[args.command]
         return command(args)
     except UsageError as e:
         print(f"deepgrad: error: {e}", file=sys.stderr)
