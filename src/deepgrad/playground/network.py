@@ -114,7 +114,9 @@ class NetworkRun:
         self.x, self.y = datasets.features(xtr, settings["features"]), shape(ytr)
         self.x_test, self.y_test = datasets.features(xte, settings["features"]), shape(yte)
         self.grid = datasets.features(datasets.grid(GRID), settings["features"])
-        self.thumb_grid = datasets.features(datasets.grid(THUMB), settings["features"])
+        thumb = datasets.grid(THUMB)
+        self.thumb_grid = datasets.features(thumb, settings["features"])
+        self.thumb_inputs = _round(datasets.features(thumb, list(datasets.FEATURES)).T)  # every feature's picture
         self.steps_per_epoch = math.ceil(len(self.x) / settings["batch"])
         self.state = {"rng": np.random.Generator(np.random.PCG64(settings["seed"])).bit_generator.state}
         with seeded(self.state):
@@ -192,7 +194,7 @@ class NetworkRun:
         weights = [{"w": _round(layer.get_weights()[0]), "b": _round(layer.get_weights()[1])}
                    for layer in model.layers]
         return {"epoch": self.epoch, "heat": heat, "units": acts, "weights": weights,
-                "inputs": _round(self.thumb_grid.T)}
+                "inputs": self.thumb_inputs}
 
     def describe(self) -> dict:
         """The points and shape of the run, sent once when it starts."""

@@ -106,12 +106,21 @@ def paths(settings: dict) -> dict:
             raise _params.SettingError(f"start {settings['start']}: the loss is not finite there")
     out = []
     for spec in settings["optimizers"]:
-        traj = _runs.run(p, _params.build_optimizer(spec), settings["steps"], settings["start"],
-                         batch_size=settings["batch"], label=spec["name"])
-        out.append({"name": spec["name"], "spec": spec, "points": traj.points.tolist(),
-                    "losses": traj.losses.tolist(), "grad_norms": traj.grad_norms.tolist(),
-                    "diverged_at": diverged_at(traj, p)})
+        with np.errstate(all="ignore"):
+            traj = _runs.run(p, _params.build_optimizer(spec), settings["steps"], settings["start"],
+                             batch_size=settings["batch"], label=spec["name"])
+        k = diverged_at(traj, p)
+        keep = slice(None) if k is None else slice(0, k + 1)  # a diverged path ends where it diverged
+        out.append({"name": spec["name"], "spec": spec, "points": _finite(traj.points[keep]),
+                    "losses": _finite(traj.losses[keep]), "grad_norms": _finite(traj.grad_norms[keep]),
+                    "diverged_at": k})
     return {"problem": p.name, "start": list(settings["start"] or p.start), "paths": out}
+
+
+def _finite(a) -> list:
+    """``a`` as nested lists of exact Python floats, non-finite values as None (for JSON)."""
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(a), a, None).tolist()
 
 
 def _num(v, digits):

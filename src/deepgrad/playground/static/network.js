@@ -222,7 +222,7 @@
     box.style.height = H + "px";
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("width", W); svg.setAttribute("height", H); box.append(svg);
-    nodes = cols.map((c, ci) => c.map((_, j) => ({ x: 40 + ci * (W - 100) / (cols.length - 1), y: 40 + j * S })));
+    nodes = cols.map((c, ci) => c.map((_, j) => ({ x: 70 + ci * (W - 130) / (cols.length - 1), y: 40 + j * S })));
     meta.features.forEach((f, j) => {
       const on = run.features.includes(f), cv = document.createElement("canvas"), lab = document.createElement("span");
       Object.assign(cv, { width: run.thumb, height: run.thumb, tabIndex: 0, title: `${FEATURE_LABEL[f]}: ${on ? "used (click to remove)" : "not used (click to add)"}` });
@@ -233,7 +233,7 @@
         if (!next.length) { message("keep at least one feature"); return; } s.features = meta.features.filter(x => next.includes(x)).join(","); reset(); };
       cv.addEventListener("click", toggle);
       cv.addEventListener("keydown", e => { if (e.key === " " || e.key === "Enter") { e.preventDefault(); toggle(); } });
-      lab.className = "feat"; lab.textContent = FEATURE_LABEL[f]; lab.style.left = (nodes[0][j].x - size / 2 - 34) + "px"; lab.style.top = (nodes[0][j].y - 8) + "px";
+      lab.className = "feat"; lab.textContent = FEATURE_LABEL[f]; lab.style.left = (nodes[0][j].x - size / 2 - 46) + "px"; lab.style.top = (nodes[0][j].y - 8) + "px";
       box.append(cv, lab);
     });
     run.layers.forEach((u, li) => {
@@ -247,6 +247,7 @@
       }
       box.append(ctl);
     });
+    const dot = document.createElement("span"); dot.className = "out-node"; place(dot, nodes[nodes.length - 1][0], 14); box.append(dot);
     const outLab = document.createElement("span"); outLab.className = "feat"; outLab.textContent = "output";
     outLab.style.left = (nodes[nodes.length - 1][0].x - 18) + "px"; outLab.style.top = (nodes[nodes.length - 1][0].y + 22) + "px"; box.append(outLab);
     run.svg = svg;
@@ -256,7 +257,7 @@
   function drawNet() {
     if (!run || !run.frame) return;
     const f = run.frame, box = $("n-net"), canvases = box.querySelectorAll("canvas");
-    meta.features.forEach((name, j) => { const k = run.features.indexOf(name); if (k >= 0) thumb(canvases[j], f.inputs[k], run.thumb); });
+    meta.features.forEach((name, j) => thumb(canvases[j], f.inputs[j], run.thumb));
     let c = meta.features.length;
     f.units.forEach(layer => layer.forEach(values => thumb(canvases[c++], values, run.thumb)));
     const svg = run.svg; svg.textContent = "";
@@ -266,7 +267,7 @@
       layer.w.forEach((row, i) => row.forEach((w, j) => {
         const a = from[srcIdx[li][i]], b = to[Math.min(j, to.length - 1)], line = document.createElementNS("http://www.w3.org/2000/svg", "line");
         const mag = Math.abs(w ?? 0);
-        Object.entries({ x1: a.x + 18, y1: a.y, x2: b.x - 18, y2: b.y, stroke: (w ?? 0) >= 0 ? Draw.OKABE[0] : Draw.OKABE[1],
+        Object.entries({ x1: a.x + 18, y1: a.y, x2: b.x - (li === f.weights.length - 1 ? 7 : 18), y2: b.y, stroke: (w ?? 0) >= 0 ? Draw.OKABE[0] : Draw.OKABE[1],
           "stroke-width": Math.min(8, 0.4 + 2 * mag), "stroke-opacity": Math.min(1, 0.25 + mag) }).forEach(([k, v]) => line.setAttribute(k, v));
         const t = document.createElementNS("http://www.w3.org/2000/svg", "title"); t.textContent = `weight ${Draw.fmt(w, 3)}`; line.append(t);
         svg.append(line);
