@@ -1,12 +1,21 @@
 """A playground server on a free loopback port, serving in a daemon thread for the module."""
 
 import http.client
+import io
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
+import zipfile
+from pathlib import Path
 
 import pytest
 
-from deepgrad.playground import make_server
+from deepgrad.playground import export, make_server
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 class Client:
@@ -43,3 +52,17 @@ def server():
 @pytest.fixture(scope="module")
 def client(server):
     return Client(server)
+
+
+@pytest.fixture
+def run_exported():
+    """``run(archive_bytes, folder) -> loss``: unzip an export, run its script in a fresh
+    Python, return the test loss it prints."""
+    def run(archive: bytes, folder: Path) -> float:
+        zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
+        env = dict(os.environ, PYTHONPATH=SRC)
+        out = subprocess.run([sys.executable, str(folder / export.SCRIPT_NAME)], capture_output=True,
+                             text=True, env=env, cwd=folder, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return float(re.search(r"test loss ([-0-9.eE+]+)", out.stdout).group(1))
+    return run

@@ -5,11 +5,15 @@ const App = (() => {
   const tabs = {};   // name -> {activate(), state() -> URLSearchParams}
   let current = "surface", meta = null;
 
-  function message(text) {
+  // a sticky message (about the address) stays until dismissed; others clear on success
+  let sticky = false;
+  function message(text, keep) {
+    if (!text && sticky) return;
+    sticky = !!(text && keep);
     $("message-text").textContent = text || "";
     $("message").hidden = !text;
   }
-  $("message-close").addEventListener("click", () => message(""));
+  $("message-close").addEventListener("click", () => { sticky = false; message(""); });
 
   // JSON from the server; a 4xx answer's {"error"} becomes an Error with that message
   async function api(path, options) {
@@ -58,7 +62,7 @@ const App = (() => {
     catch (e) { message(e.message); return; }
     const p = hashParams();
     const tab = p.get("tab") || "surface";
-    if (!(tab in tabs)) message(`unknown tab ${JSON.stringify(tab)} in the address; showing the error surface`);
+    if (!(tab in tabs)) message(`unknown tab ${JSON.stringify(tab)} in the address; showing the error surface`, true);
     p.delete("tab");
     current = tab in tabs ? tab : "surface";
     for (const [name, t] of Object.entries(tabs)) await t.init(meta, name === current ? p : new URLSearchParams());

@@ -306,7 +306,7 @@
     buildControls();
     const given = Object.fromEntries(params);
     try { await api("/api/network/check?" + new URLSearchParams(given)); Object.assign(s, given); }
-    catch (e) { message(`The address has a setting the playground cannot use: ${e.message}. Showing the defaults instead.`); }
+    catch (e) { message(`The address has a setting the playground cannot use: ${e.message}. Showing the defaults instead.`, true); }
     syncControls();
   }
   let started = false;

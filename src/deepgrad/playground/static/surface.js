@@ -89,7 +89,7 @@
     $("s-problem").append(...meta.problems.map(p => new Option(`${p.name}: ${p.title}`, p.name)));
     try { apply(params); await api("/api/paths?" + state()); }
     catch (e) {
-      message(`The address has a setting the playground cannot use: ${e.message}. Showing the defaults instead.`);
+      message(`The address has a setting the playground cannot use: ${e.message}. Showing the defaults instead.`, true);
       problem = "rosenbrock"; start = null; $("s-steps").value = 200; $("s-batch").value = ""; apply(new URLSearchParams());
     }
     $("s-problem").value = problem;
