@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="deepgrad: deep learning from scratch on NumPy. Watch the optimizers "
                     "move on 2-D problems (lab), train the notes' network (train) or compare the "
                     "notes' optimizers on it (compare).")
-    sub = parser.add_subparsers(dest="command", metavar="{train,lab,compare}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,lab,compare,explain,figure,playground}")
 
     train = sub.add_parser(
         "train", help="train the notes' MLP once: summary, progress bar, test accuracy",
@@ -162,8 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="use only the first N validation images")
     from .explain.cli import add_parser as _explain_parser
     from .plotting.cli import add_parser as _figure_parser
+    from .playground.cli import add_parser as _playground
     _explain_parser(sub)
     _figure_parser(sub)
+    _playground(sub)
     return parser
 
 
