@@ -1,7 +1,9 @@
 """The error-surface tab's maths: problem list, loss grid and optimizer paths, all from
 :mod:`deepgrad.lab` (the same ``lab.run`` and optimizer objects as the lab and ``fit``).
 
-Divergence has one definition here, :func:`diverged_at`, used by every path the page shows.
+Divergence is the lab's one rule (:func:`deepgrad.lab.runs.is_diverged`), read through
+:func:`diverged_at` for every path the page shows; the default rates are the lab's
+(:data:`deepgrad.lab.runs.DEFAULT_RATES`).
 """
 
 from __future__ import annotations
@@ -14,48 +16,14 @@ from ..lab import problems as _problems
 from ..lab import runs as _runs
 from . import params as _params
 
-__all__ = ["problem_list", "surface_grid", "paths", "diverged_at", "DEFAULT_RATES"]
+__all__ = ["problem_list", "surface_grid", "paths", "diverged_at"]
 
-#: per problem, learning rates at which every preset moves visibly in 200 steps (the page's
-#: starting values; any rate can be chosen on the slider)
-DEFAULT_RATES = {
-    "sigmoid": {"sgd": 1.0, "momentum": 1.0, "nesterov": 1.0, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.1},
-    "sparse": {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.1},
-    "linreg": {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.05, "adam": 0.1},
-    "rosenbrock": {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05},
-    "beale": {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05},
-    "himmelblau": {"sgd": 0.01, "momentum": 2e-3, "nesterov": 2e-3, "adagrad": 1.0, "rmsprop": 0.05, "adam": 0.1},
-    "saddle": {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "adagrad": 0.5, "rmsprop": 0.02, "adam": 0.05},
-    "illcond": {"sgd": 0.03, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.1},
-    "rastrigin": {"sgd": 1e-3, "momentum": 5e-4, "nesterov": 5e-4, "adagrad": 0.5, "rmsprop": 0.02, "adam": 0.1},
-}
-
-#: a path also diverges once its loss exceeds ``start loss * GROWTH`` (plus 1) or its point
-#: leaves the problem's window by more than ``ESCAPE`` window widths
-GROWTH = 1e6
-ESCAPE = 10.0
-
-
-def diverged_at(traj, problem) -> int | None:
-    """The step at which ``traj`` diverged, or None. The one definition the page uses: the lab
-    stopped it at a non-finite value (``traj.diverged``: the step after its last point), its
-    loss grew past ``GROWTH`` times the start loss, or its point went ``ESCAPE`` window widths
-    outside the window. A problem unbounded below (the saddle) escaping downhill is not a
-    divergence in loss, only by position. A ``diverged_at`` the lab itself reports wins."""
-    own = getattr(traj, "diverged_at", None)
-    if own is not None or not len(traj.losses):
-        return own
-    (x0, x1), (y0, y1) = problem.bounds
-    width = max(x1 - x0, y1 - y0)
-    far = ((traj.points[:, 0] < x0 - ESCAPE * width) | (traj.points[:, 0] > x1 + ESCAPE * width)
-           | (traj.points[:, 1] < y0 - ESCAPE * width) | (traj.points[:, 1] > y1 + ESCAPE * width))
-    bad = far
-    if problem.min_value is not None:
-        bad = bad | (traj.losses - problem.min_value > GROWTH * (traj.losses[0] - problem.min_value + 1))
-    hit = np.nonzero(bad)[0]
-    if len(hit):
-        return int(hit[0])
-    return traj.steps + 1 if traj.diverged else None
+def diverged_at(traj, problem=None) -> int | None:
+    """The step at which ``traj`` diverged, or None: the lab's one rule
+    (:func:`deepgrad.lab.runs.is_diverged`: a non-finite loss, a loss past
+    ``DIVERGENCE_FACTOR`` times the start's, or a point beyond ``DIVERGENCE_BOUND``), as
+    ``lab.run`` recorded it. ``problem`` is accepted for the callers' symmetry and unused."""
+    return traj.diverged_at
 
 
 def problem_list() -> list[dict]:
@@ -68,7 +36,7 @@ def problem_list() -> list[dict]:
                     "minima": [list(m) for m in p.minima], "min_value": p.min_value,
                     "data": isinstance(p, _problems.DataProblem),
                     "n_points": getattr(p, "n_points", None) if isinstance(p, _problems.DataProblem) else None,
-                    "rates": DEFAULT_RATES.get(name, {})})
+                    "rates": dict(_runs.DEFAULT_RATES.get(name, {}))})
     return out
 
 
