@@ -29,6 +29,7 @@ run: $(VENV)/.base
 	$(VENV)/bin/deepgrad compare --epochs 2 --out runs/compare
 
 test: $(VENV)/.test
+	$(VENV)/bin/ruff check src tests benchmarks scripts examples
 	$(PY) -m pytest
 
 # Every picture in docs/images/, from the commands shown beside it in docs/.

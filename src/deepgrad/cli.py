@@ -18,7 +18,6 @@ import math
 import re
 import socket
 import sys
-from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 

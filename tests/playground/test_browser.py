@@ -6,7 +6,6 @@ missing browser fails. The screenshots in docs/images/ are written here.
 
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
