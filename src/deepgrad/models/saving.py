@@ -51,7 +51,7 @@ import zipfile
 import numpy as np
 
 from .. import __version__, config
-from ..io import atomic_open, atomic_write
+from ..io import atomic_open
 
 FORMAT = "deepgrad.model"
 WEIGHTS_FORMAT = "deepgrad.weights"
@@ -558,60 +558,3 @@ def load_model(filepath, compile=True, max_bytes=MAX_FILE_BYTES):
         raise TypeError(f"{where}: `compile` must be a bool, got {type(compile).__name__}.")
     model, _ = restore(path, max_bytes, where, compile=compile)
     return model
-
-
-class SavingMixin:
-    """``save``, ``save_weights`` and ``load_weights`` for :class:`~deepgrad.models.Sequential`."""
-
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Save architecture, weights and (``include_optimizer``) optimizer config and state.
-
-        ``filepath`` must end in ``.deepgrad``; the write is atomic (temporary file, fsync,
-        rename). With ``overwrite=False`` an existing file raises ``FileExistsError``.
-        """
-        where = "save"
-        path = _check_path(filepath, "filepath", where, MODEL_EXTENSION)
-        if not isinstance(overwrite, bool) or not isinstance(include_optimizer, bool):
-            raise TypeError(f"{where}: `overwrite` and `include_optimizer` must be bools, "
-                            f"got {overwrite!r} and {include_optimizer!r}.")
-        if not overwrite and os.path.exists(path):
-            raise FileExistsError(f"{where}: {path!r} exists and `overwrite` is False.")
-        write_archive(path, self, include_optimizer)
-
-    def save_weights(self, filepath, overwrite=True):
-        """Save the weights alone as safetensors (``filepath`` must end in ``.safetensors``), atomically."""
-        where = "save_weights"
-        path = _check_path(filepath, "filepath", where, WEIGHTS_EXTENSION)
-        if not isinstance(overwrite, bool):
-            raise TypeError(f"{where}: `overwrite` must be a bool, got {overwrite!r}.")
-        if not overwrite and os.path.exists(path):
-            raise FileExistsError(f"{where}: {path!r} exists and `overwrite` is False.")
-        if not self.built:
-            raise ValueError(f"{where}: the model has no weights yet; build it (or call fit) first.")
-        atomic_write(path, weights_bytes(self))
-
-    def load_weights(self, filepath, max_bytes=MAX_FILE_BYTES):
-        """Load weights from a ``.safetensors`` file (``save_weights``) or a ``.deepgrad`` model file.
-
-        Names, shapes and dtypes are checked against this model before anything changes.
-        Raises :class:`ModelFileError` on a bad or mismatching file.
-        """
-        where = "load_weights"
-        if not isinstance(filepath, (str, os.PathLike)):
-            raise TypeError(f"{where}: `filepath` must be a str or os.PathLike, got {type(filepath).__name__}.")
-        path = os.fspath(filepath)
-        if not self.built:
-            raise ValueError(f"{where}: build the model (or give it an input shape) before loading weights.")
-        if path.endswith(MODEL_EXTENSION):
-            blob = read_archive(path, max_bytes, where)[WEIGHTS]
-        else:
-            path = _check_path(path, "filepath", where, WEIGHTS_EXTENSION)
-            blob = _read_bounded(path, max_bytes, where)
-        tensors, meta = parse_safetensors(blob, f"{where}: {path!r}")
-        if meta.get("format") != WEIGHTS_FORMAT:
-            raise ModelFileError(f"{where}: {path!r} is not a deepgrad weights file (metadata format "
-                                 f"{meta.get('format')!r}).")
-        if not meta.get("format_version", "").isdigit() or int(meta["format_version"]) > FORMAT_VERSION:
-            raise ModelFileError(f"{where}: {path!r} has weights format_version {meta.get('format_version')!r}; "
-                                 f"this deepgrad reads up to {FORMAT_VERSION}.")
-        self.set_weights(check_weights(self, tensors, f"{where}: {path!r}"))

@@ -28,7 +28,7 @@ from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..layers.base import Layer, unique_name
 from ..layers.core import InputLayer
-from .saving import SavingMixin
+from .save_load import SavingMixin
 from .training import TrainingMixin
 
 
