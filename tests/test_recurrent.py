@@ -243,25 +243,6 @@ MASK = np.array([[True, True, True, False, False],      # padded at the end
                  [True, False, True, True, False]])     # holes
 
 
-class _Called:
-    """A layer called with fixed ``mask``/``initial_state`` keywords, for deepgrad.gradcheck
-    (which calls ``layer(x, training=...)`` and ``layer.backward(grad)``)."""
-
-    def __init__(self, layer, **call_kwargs):
-        self.layer, self.kw = layer, call_kwargs
-        self.name, self.dtype = layer.name, layer.dtype
-
-    def __call__(self, x, training=False):
-        return self.layer(x, training=training, **self.kw)
-
-    def backward(self, grad):
-        return self.layer.backward(grad)
-
-    @property
-    def trainable_weights(self):
-        return self.layer.trainable_weights
-
-
 MASK_OPTIONS = [{}, {"return_sequences": True}, {"return_sequences": True, "go_backwards": True},
                 {"return_sequences": True, "zero_output_for_mask": True}, {"return_state": True}]
 
@@ -270,15 +251,15 @@ MASK_OPTIONS = [{}, {"return_sequences": True}, {"return_sequences": True, "go_b
                                     (GRU, {"reset_after": False}),
                                     (LSTM, {"activation": "relu"})], ids=str)
 @pytest.mark.parametrize("opt", MASK_OPTIONS, ids=str)
-def test_masked_gradients_match_central_differences(cls, kw, opt):
-    errs = grad_errors(_Called(cls(4, **kw, **opt), mask=MASK), X.copy())
+def test_masked_gradients_match_central_differences(cls, kw, opt, called_with):
+    errs = grad_errors(called_with(cls(4, **kw, **opt), mask=MASK), X.copy())
     assert max(errs.values()) < 1e-6, errs
 
 
 @pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
-def test_masked_gradients_with_dropout(cls):
+def test_masked_gradients_with_dropout(cls, called_with):
     layer = cls(4, dropout=0.3, recurrent_dropout=0.4, return_sequences=True)
-    errs = grad_errors(_Called(layer, mask=MASK), X.copy(), seed=7)
+    errs = grad_errors(called_with(layer, mask=MASK), X.copy(), seed=7)
     assert max(errs.values()) < 1e-6, errs
 
 

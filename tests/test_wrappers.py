@@ -107,32 +107,14 @@ MASK = np.array([[True, True, True, False, False], [False, True, True, True, Tru
                  [True, False, True, True, False]])
 
 
-class _Called:
-    """The wrapper called with fixed keywords (mask, initial_state), for deepgrad.gradcheck."""
-
-    def __init__(self, layer, **call_kwargs):
-        self.layer, self.kw = layer, call_kwargs
-        self.name, self.dtype = layer.name, layer.dtype
-
-    def __call__(self, x, training=False):
-        return self.layer(x, training=training, **self.kw)
-
-    def backward(self, grad):
-        return self.layer.backward(grad)
-
-    @property
-    def trainable_weights(self):
-        return self.layer.trainable_weights
-
-
 @pytest.mark.parametrize("merge_mode", ["concat", None, "mul"], ids=str)
 @pytest.mark.parametrize("opt", [{}, {"return_sequences": True}, {"return_state": True},
                                  {"return_sequences": True, "return_state": True}], ids=str)
-def test_bidirectional_masked_gradients_with_states(merge_mode, opt):
+def test_bidirectional_masked_gradients_with_states(merge_mode, opt, called_with):
     rng = np.random.default_rng(2)
     init = [rng.normal(size=(3, 3)) for _ in range(4)] if opt.get("return_state") else None
     layer = Bidirectional(LSTM(3, **opt), merge_mode=merge_mode)
-    assert max(gradcheck.check_layer(_Called(layer, mask=MASK, initial_state=init),
+    assert max(gradcheck.check_layer(called_with(layer, mask=MASK, initial_state=init),
                                      X.copy()).values()) < 1e-6
     if init is not None:
         assert [g.shape for g in layer.initial_state_grads] == [(3, 3)] * 4
