@@ -57,3 +57,34 @@ def test_a_refused_call_changes_no_state(built, bad, call, rows):
     assert after[2] == rng[2]
     for a, b in zip(weights, m.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+BAD_TARGETS = {  # each is refused by the data checks; on an unbuilt model they used to run after the build
+    "y_nan": dict(y=np.full((4, 1), np.nan)),
+    "y_wrong_width": dict(y=np.zeros((4, 3))),  # the model's output is (None, 1)
+    "y_wrong_rows": dict(y=np.zeros((3, 1))),
+    "sample_weight_beyond_float32": dict(y=np.zeros((4, 1)), sample_weight=np.full(4, 1e39)),
+    "sample_weight_negative": dict(y=np.zeros((4, 1)), sample_weight=-np.ones(4)),
+    "validation_x_wrong_shape": dict(y=np.zeros((4, 1)), validation_data=(np.ones((2, 5)), np.zeros((2, 1)))),
+}
+TARGET_CALLS = {
+    "fit": lambda m, kw: m.fit(np.ones((4, 3)), epochs=1, verbose=0, **kw),
+    "evaluate": lambda m, kw: m.evaluate(np.ones((4, 3)), verbose=0, **kw),
+    "train_on_batch": lambda m, kw: m.train_on_batch(np.ones((4, 3)), **kw),
+    "test_on_batch": lambda m, kw: m.test_on_batch(np.ones((4, 3)), **kw),
+}
+
+
+@pytest.mark.parametrize("call", sorted(TARGET_CALLS))
+@pytest.mark.parametrize("bad", sorted(BAD_TARGETS))
+def test_bad_targets_leave_an_unbuilt_model_unbuilt(call, bad):
+    from deepgrad import config
+    kw = dict(BAD_TARGETS[bad])
+    if call != "fit" and "validation_data" in kw:
+        pytest.skip("validation_data is fit's argument")
+    m = _model(built=False)
+    state = config.rng().bit_generator.state
+    with pytest.raises(ValueError):
+        TARGET_CALLS[call](m, kw)
+    assert not m.built
+    assert config.rng().bit_generator.state == state  # building would have drawn initial weights

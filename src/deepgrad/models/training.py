@@ -33,37 +33,58 @@ class TrainingMixin:
     """fit / evaluate / predict for :class:`~deepgrad.models.Sequential`."""
 
     # ------------------------------------------------------------------ data checks
-    def _prepare_x(self, x, name, where):
+    def _prepare_x(self, x, name, where, build=True, like=None):
+        """Check and cast ``x``; build an unbuilt model for it unless ``build=False`` (then the
+        caller builds with :meth:`_build_for` once its other arguments passed their checks).
+        ``like``: the sample shape ``x`` must have when the model is not built yet."""
         arr = _as_numeric(x, name, where)
         if arr.ndim < 2:
             raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
-        expected = None if self._input_shape is None else tuple(self._input_shape)
-        if self.built and not _shape_matches(arr.shape[1:], expected):
+        expected = tuple(self._input_shape) if self.built else like
+        if expected is not None and not _shape_matches(arr.shape[1:], expected):
             raise ValueError(
-                f"{where}: `{name}` must have samples of shape {tuple(self._input_shape)}, got {arr.shape[1:]} "
+                f"{where}: `{name}` must have samples of shape {tuple(expected)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
             )
         if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        # every check before the first state change: building draws the initial weights
-        out = _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype()) if self._layers else arr
-        if not self.built:
-            self.build((None,) + arr.shape[1:])
-            out = arr.astype(self._layers[0].dtype, copy=False)
+        if not self._layers:
+            return arr
+        out = _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
+        if build:
+            self._build_for(out)
         return out
+
+    def _build_for(self, x):
+        """Build an unbuilt model for ``x``'s samples: the first state change (it draws the
+        initial weights), made only after every argument of the call was checked."""
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+
+    def _output_shape_for(self, x):
+        """The model's output shape for inputs like ``x``, without building it (so a refused
+        ``y`` leaves an unbuilt model unbuilt and the random generator untouched)."""
+        if self.built:
+            return self.output_shape
+        shape = (None,) + tuple(x.shape[1:])
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
 
     def _narrowest_dtype(self):
         """The float dtype with the smallest range among the layers (the one data must fit)."""
         floats = [np.dtype(l.dtype) for l in self._layers if np.dtype(l.dtype).kind == "f"]
         return min(floats, key=lambda d: np.finfo(d).max) if floats else None
 
-    def _prepare_y(self, y, n, where, name="y"):
+    def _prepare_y(self, y, x, where, name="y"):
+        """Check ``y`` against the model's output for ``x`` (one row per sample of ``x``)."""
+        n = x.shape[0]
         arr = _as_numeric(y, name, where)
         if arr.ndim == 0 or arr.shape[0] != n:
             raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
         if not _all_finite(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        out_shape = self.output_shape
+        out_shape = self._output_shape_for(x)
         width = out_shape[-1] if out_shape else None
         if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
             if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
@@ -202,15 +223,15 @@ class TrainingMixin:
         if validation_data is not None and (not isinstance(validation_data, (tuple, list))
                                             or len(validation_data) not in (2, 3)):
             raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-        x = self._prepare_x(x, "x", where)
-        y = self._prepare_y(y, n_all, where)
+        x = self._prepare_x(x, "x", where, build=False)
+        y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, n_all, where)
         val = None
         if validation_data is not None:
             vx, vy = _check_rows(validation_data[0], validation_data[1], where,
                                  "validation_data[0]", "validation_data[1]")
-            vx = self._prepare_x(vx, "validation_data[0]", where)
-            vy = self._prepare_y(vy, vx.shape[0], where, "validation_data[1]")
+            vx = self._prepare_x(vx, "validation_data[0]", where, build=False, like=x.shape[1:])
+            vy = self._prepare_y(vy, vx, where, "validation_data[1]")
             vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                               vx.shape[0], where, "validation_data[2]")
             val = (vx, vy, vsw)
@@ -224,6 +245,7 @@ class TrainingMixin:
             sw = self._class_weight_to_sample_weight(class_weight, y, where)
 
         n = x.shape[0]
+        self._build_for(x)  # every argument checked: the first state change
         # a stateful layer with a static batch size takes no other batch size (Keras)
         check_batch_split(self.layers, n, batch_size, where)
         if val is not None:
@@ -349,10 +371,11 @@ class TrainingMixin:
         callbacks = _check_callbacks(callbacks, where)
         x, y = _check_rows(x, y, where)
         batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
-        x = self._prepare_x(x, "x", where)
-        check_batch_split(self.layers, x.shape[0], batch_size, where)
-        y = self._prepare_y(y, x.shape[0], where)
+        x = self._prepare_x(x, "x", where, build=False)
+        y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        self._build_for(x)
+        check_batch_split(self.layers, x.shape[0], batch_size, where)
         self._build_metrics(y, where)
         cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
@@ -404,9 +427,10 @@ class TrainingMixin:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
         class_weight = _check_class_weight(class_weight, where)
         x, y = _check_rows(x, y, where)
-        x = self._prepare_x(x, "x", where)
-        y = self._prepare_y(y, x.shape[0], where)
+        x = self._prepare_x(x, "x", where, build=False)
+        y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        self._build_for(x)
         if class_weight is not None:
             sw = self._class_weight_to_sample_weight(class_weight, y, where)
         self._build_metrics(y, where)
@@ -428,9 +452,10 @@ class TrainingMixin:
         where = "test_on_batch"
         self._require_compiled(where)
         x, y = _check_rows(x, y, where)
-        x = self._prepare_x(x, "x", where)
-        y = self._prepare_y(y, x.shape[0], where)
+        x = self._prepare_x(x, "x", where, build=False)
+        y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        self._build_for(x)
         self._build_metrics(y, where)
         logs = self._evaluate_arrays(x, y, sw, x.shape[0])
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
