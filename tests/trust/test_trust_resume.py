@@ -158,3 +158,43 @@ def test_corrupt_backup_is_refused_before_any_change(tmp_path, member, content):
     with pytest.raises(ModelFileError):
         model.fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path)])
     assert same(model.get_weights(), before) and model.optimizer.iterations == 0
+
+
+def _edit_training_json(path, **changes):
+    """Rewrite one backup's training.json with ``changes`` (the rest of the archive as written)."""
+    import io
+    import json
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    state = json.loads(members["training.json"])
+    state.update(changes)
+    members["training.json"] = json.dumps(state).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    path.write_bytes(buf.getvalue())
+
+
+# FIT trains on job_data()'s 48 rows in batches of 8: 6 steps per epoch, 4 epochs (resume_job.py)
+@pytest.mark.parametrize("changes, error", [
+    ({"loss_sum": float("nan")}, ModelFileError),     # a NaN running loss would be logged as the epoch loss
+    ({"loss_sum": float("inf")}, ModelFileError),
+    ({"n": 0}, ModelFileError),                       # seen 16 > n 0 (used to divide by zero)
+    ({"n": 2 ** 39}, ValueError),                     # not this fit's 48 samples (used to allocate 4 TiB)
+    ({"seen": 0}, ModelFileError),                    # batch 2 done but nothing seen
+    ({"seen": 49}, ModelFileError),                   # more than the 48 samples
+    ({"batch": 7}, ValueError),                       # an epoch has 6 batches
+    ({"epoch": 9}, ValueError),                       # the fit has 4 epochs
+])
+def test_backup_bookkeeping_outside_its_domain_is_refused_before_any_change(tmp_path, changes, error):
+    x, y = job_data()
+    with pytest.raises(Interrupt):
+        job_model().fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path, save_freq=1), interrupt_at(1, 1)])
+    _edit_training_json(tmp_path / "backup.deepgrad", **changes)
+    model = job_model()
+    before = model.get_weights()
+    with pytest.raises(error):
+        model.fit(x, y, **FIT, callbacks=[BackupAndRestore(tmp_path)])
+    assert same(model.get_weights(), before) and model.optimizer.iterations == 0

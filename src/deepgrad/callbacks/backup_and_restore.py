@@ -23,6 +23,7 @@ backup folder to start over.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 
@@ -144,6 +145,11 @@ class BackupAndRestore(Callback):
         if samples is not None and samples != state["n"]:  # before anything changes
             raise ValueError(f"{what} was made for {state['n']} training samples, this fit has {samples}: "
                              f"delete the backup to start over with the new data.")
+        steps, epochs = self.params.get("steps"), self.params.get("epochs")
+        if (steps is not None and state["batch"] > steps) or (epochs is not None and state["epoch"] > epochs):
+            raise ValueError(f"{what} stopped at epoch {state['epoch']}, batch {state['batch']}, beyond this "
+                             f"fit's {epochs} epochs of {steps} batches: it was made for another fit "
+                             f"(delete it to start over).")
         order = None
         if saving.TRAINING_TENSORS in members:
             t, _ = saving.parse_safetensors(members[saving.TRAINING_TENSORS], f"{what}: {saving.TRAINING_TENSORS}")
@@ -198,5 +204,12 @@ def _check_state(state, what):
           and all(isinstance(v, list) for v in state["history"]["history"].values()))
     if not ok:
         raise saving.ModelFileError(f"{what}: {saving.TRAINING_JSON} is not a valid training state.")
+    # every number in its domain: the running loss sum is finite and the counts agree with each other
+    if not math.isfinite(state["loss_sum"]):
+        raise saving.ModelFileError(f"{what}: {saving.TRAINING_JSON} has a non-finite 'loss_sum' "
+                                    f"({state['loss_sum']}).")
+    if (state["batch"] == 0) != (state["seen"] == 0) or (state["n"] is not None and state["seen"] > state["n"]):
+        raise saving.ModelFileError(f"{what}: {saving.TRAINING_JSON} counts disagree: batch {state['batch']}, "
+                                    f"seen {state['seen']} of n={state['n']} samples.")
     if state["batch"] == 0 and state["shuffle"] and state["n"] is None:
         raise saving.ModelFileError(f"{what}: {saving.TRAINING_JSON} lacks the number of samples 'n'.")
