@@ -70,6 +70,39 @@ def test_resume_skips_finished_runs_with_same_settings(tmp_path):
     assert not any("skipped" in ln for ln in lines)
 
 
+@pytest.mark.parametrize("damage", [
+    "[1, 2, 3]",                                   # valid JSON, but a list (used to raise AttributeError)
+    "drop:final",                                  # a result without "final" (used to raise KeyError)
+    "drop:history",
+    "set:final=[0.5]",                             # "final" of the wrong type
+    "set:seconds_per_epoch=\"fast\"",
+    "set:key=\"adam\"",                          # another run's result under this run's name
+    "{not json",
+])
+def test_resume_reruns_a_damaged_history_with_one_line(tmp_path, damage):
+    import json
+    compare.compare(tmp_path, ["sgd"], progress=_quiet, **TINY)
+    path = tmp_path / "histories" / "sgd.json"
+    good = json.loads(path.read_text())
+    if damage.startswith("drop:"):
+        del good[damage[5:]]
+        text = json.dumps(good)
+    elif damage.startswith("set:"):
+        field, value = damage[4:].split("=", 1)
+        good[field] = json.loads(value)
+        text = json.dumps(good)
+    else:
+        text = damage
+    path.write_text(text)
+    lines = []
+    results = compare.compare(tmp_path, ["sgd"], resume=True, progress=lines.append, **TINY)
+    assert [ln for ln in lines if ln.startswith("[resume]")] == [f"[resume] sgd: {path} is damaged, rerun"]
+    assert not any("skipped" in ln for ln in lines)
+    rerun = json.loads(path.read_text())  # rewritten whole by the rerun
+    assert rerun["key"] == "sgd" and set(rerun["final"]) >= {"loss", "val_loss"}
+    assert [r["key"] for r in results] == ["sgd"]
+
+
 def _histories(res):
     return {r["key"]: r["history"] for r in res}
 

@@ -194,15 +194,34 @@ def write_result(result: dict, out: Path) -> None:
     atomic_write(d / f"{result['key']}.json", text.encode())
 
 
-def _finished(out: Path, task: dict):
+def _finished(out: Path, task: dict, progress=lambda line: None):
+    """The finished run's result from ``histories/<key>.json``, or None to (re)run it: no file,
+    other settings, or a damaged history (unreadable, not a result dict, a field missing or of
+    the wrong type), which gets one progress line saying it is rerun."""
     p = Path(out) / "histories" / f"{task['key']}.json"
     if not p.exists():
         return None
     try:
         res = _from_json(json.loads(p.read_text()))
     except (OSError, ValueError):
+        res = None
+    if not _is_result(res, task["key"]):
+        progress(f"[resume] {task['key']}: {p} is damaged, rerun")
         return None
-    return res if res.get("settings") == _settings(task) else None
+    return res if res["settings"] == _settings(task) else None
+
+
+def _is_result(res, key) -> bool:
+    """The shape :func:`_train_one` writes: what the table, the curves and the CSV read."""
+    if not isinstance(res, dict) or res.get("key") != key or not isinstance(res.get("optimizer"), str):
+        return False
+    history, final, seconds = res.get("history"), res.get("final"), res.get("seconds_per_epoch")
+    numbers = (int, float, type(None))
+    return (isinstance(res.get("settings"), dict) and isinstance(res.get("diverged"), bool)
+            and isinstance(history, dict)
+            and all(isinstance(v, list) and all(isinstance(e, numbers) for e in v) for v in history.values())
+            and isinstance(final, dict) and all(isinstance(v, numbers) for v in final.values())
+            and isinstance(seconds, list) and all(isinstance(v, (int, float)) for v in seconds))
 
 
 def _fmt(v):
@@ -295,7 +314,7 @@ def compare(out, keys=None, epochs: int = 2, full: bool = False, jobs: int = 1,
               "n_val": n_val, "batch_size": batch_size} for k in keys]
     done = {}
     for t in tasks:
-        res = _finished(out, t) if resume else None
+        res = _finished(out, t, progress) if resume else None
         if res is not None:
             done[t["key"]] = res
             progress(f"[resume] {t['key']}: already finished, skipped")
