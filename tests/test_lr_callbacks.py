@@ -133,3 +133,24 @@ def test_schedule_object_refuses_a_float_rate_as_in_keras():
     cb.set_model(FakeModel(O.SGD(O.schedules.ExponentialDecay(0.1, 10, 0.5))))
     with pytest.raises(TypeError, match="schedule"):
         cb.on_epoch_begin(0)
+
+
+@pytest.mark.parametrize("callback", [ReduceLROnPlateau(patience=1), LearningRateScheduler(lambda e: 0.1)])
+def test_rate_setting_callbacks_refuse_a_scheduled_rate_before_the_first_epoch(callback):
+    # the ReduceLROnPlateau case used to fail with TypeError only after `patience` epochs
+    from deepgrad.layers import Dense
+    from deepgrad.models import Sequential
+    schedule = O.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    model = Sequential([Dense(1)])
+    model.compile(optimizer=O.SGD(schedule), loss="mse")
+    epochs = []
+    with pytest.raises(TypeError, match="`learning_rate` is a schedule"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0,
+                  callbacks=[callback, _epochs_recorder(epochs)])
+    assert epochs == [] and model.optimizer.iterations == 0
+    assert model.optimizer.learning_rate_schedule is schedule
+
+
+def _epochs_recorder(epochs):
+    from deepgrad.callbacks import LambdaCallback
+    return LambdaCallback(on_epoch_begin=lambda e, logs: epochs.append(e))

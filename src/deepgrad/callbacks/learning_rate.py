@@ -31,6 +31,18 @@ def _optimizer(callback):
     return opt
 
 
+def _settable_optimizer(callback):
+    """The model's optimizer, refused before training starts when its rate is a schedule (the
+    callback would set a float into it; Keras raises TypeError only at the first change)."""
+    opt = _optimizer(callback)
+    schedule = getattr(opt, "learning_rate_schedule", None)
+    if schedule is not None:
+        raise TypeError(f"{type(callback).__name__}: the optimizer's `learning_rate` is a schedule "
+                        f"({schedule!r}), which this callback cannot set; give the optimizer a float "
+                        f"learning rate, or use the schedule alone.")
+    return opt
+
+
 def _takes_two_arguments(fn):
     try:
         params = inspect.signature(fn).parameters.values()
@@ -61,6 +73,9 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
         self.verbose = check_int(verbose, "verbose", "LearningRateScheduler", minimum=0)
         self._two = _takes_two_arguments(schedule)
+
+    def on_train_begin(self, logs=None):
+        _settable_optimizer(self)
 
     def on_epoch_begin(self, epoch, logs=None):
         opt = _optimizer(self)
@@ -131,6 +146,7 @@ class ReduceLROnPlateau(Callback):
         return self.cooldown_counter > 0
 
     def on_train_begin(self, logs=None):
+        _settable_optimizer(self)
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -141,6 +141,13 @@ class Optimizer:
         Keras 3's variable API (``.numpy()``, ``.assign(v)``; :mod:`._variable`)."""
         return LearningRateValue(self._lr_at(self._iterations), self)
 
+    @property
+    def learning_rate_schedule(self):
+        """The schedule given as ``learning_rate`` (read-only), or None for a constant rate
+        (deepgrad's public name for what Keras keeps in ``_learning_rate``): a rate that is a
+        schedule cannot be set, so callbacks that set it check this before training."""
+        return self._learning_rate if callable(self._learning_rate) else None
+
     @learning_rate.setter
     def learning_rate(self, value):
         if callable(self._learning_rate) and not callable(value):
