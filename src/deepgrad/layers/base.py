@@ -201,6 +201,9 @@ class Layer:
     # ---------------------------------------------------------------- masks (Keras 3)
     #: True: the layer keeps the time axis and passes an incoming mask on unchanged.
     supports_masking = False
+    #: True: ``forward`` takes ``mask=`` (recurrent layers, Bidirectional); the model passes the
+    #: mask of the previous layer's output to such a layer (Sequential.forward).
+    accepts_mask = False
 
     def compute_mask(self, inputs, mask=None):
         """The mask of this layer's output (boolean (batch, timesteps) array) or None.

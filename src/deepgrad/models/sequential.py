@@ -56,6 +56,7 @@ class Sequential(TrainingMixin, SavingMixin):
         self.optimizer = None
         self.loss = None
         self.loss_fn = None            # the loss actually evaluated (logits form when fused)
+        self.output_mask = None        # the mask of the last forward's output (None: no mask)
         self.output_activation = None  # applied to logits for metrics when the loss is fused
         self.fused_output_layer = None  # compile's decision: the layer whose activation the loss fuses
         self.compiled_metrics = []
@@ -369,9 +370,23 @@ class Sequential(TrainingMixin, SavingMixin):
     # ------------------------------------------------------------------ passes
     def forward(self, x, training=False):
         """Run every layer; returns the last layer's output (probabilities; logits only inside
-        ``fused_logits()``)."""
+        ``fused_logits()``).
+
+        Masks as Keras 3: after each layer, ``mask = layer.compute_mask(its input, mask)`` (made
+        by Embedding(mask_zero=True) or Masking, passed on by layers that keep the time axis,
+        dropped by the others), and a layer that ``accepts_mask`` gets it as ``forward(mask=)``
+        (a recurrent layer keeps its state on masked steps). Each layer caches its mask for
+        ``backward``, so the backward pass needs none; the output's mask is kept in
+        ``output_mask`` for the loss and the metrics."""
+        mask = None
         for layer in self._layers:
-            x = layer.forward(x, training=training)
+            if mask is not None and layer.accepts_mask:
+                out = layer.forward(x, training=training, mask=mask)
+            else:
+                out = layer.forward(x, training=training)
+            mask = layer.compute_mask(x, mask)
+            x = out
+        self.output_mask = mask  # the loss and the metrics leave masked time steps out (Keras)
         return x
 
     def backward(self, grad):

@@ -161,7 +161,7 @@ class TrainingMixin:
         """
         with self.fused_logits():  # compile's fused softmax/sigmoid + CE decision (out: logits)
             out = self.forward(x, training=True)
-            loss, dout = self.loss_fn.value_and_grad(y, out, sw)
+            loss, dout = self.loss_fn.value_and_grad(y, out, sw, mask=self.output_mask)
             weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
             if weight != 1.0:
                 loss, dout = loss * weight, dout * weight
@@ -183,7 +183,7 @@ class TrainingMixin:
         if metrics:
             pred = self._probabilities(out)
             for m, weighted in zip(metrics, self._metric_weighted):
-                m.update_state(y, pred, sw if weighted else None)
+                m.update_state(y, pred, sw if weighted else None, mask=self.output_mask)
 
     def _warn_if_nothing_trains(self):
         if not self.trainable_weights:
@@ -349,7 +349,7 @@ class TrainingMixin:
                 swb = None if sw is None else sw[start:start + batch_size]
                 with self.fused_logits():  # out: logits when the loss is fused
                     out = self.forward(xb, training=False)
-                loss = self.loss_fn(yb, out, swb) * getattr(self, "_loss_weight", 1.0)
+                loss = self.loss_fn(yb, out, swb, mask=self.output_mask) * getattr(self, "_loss_weight", 1.0)
                 total += loss * xb.shape[0]
                 seen += xb.shape[0]
                 self._update_metrics(metrics, yb, out, swb)
