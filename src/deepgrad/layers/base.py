@@ -20,6 +20,7 @@ Regularization penalties are not the layer's business at backward time: the mode
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections import defaultdict
 
@@ -117,10 +118,19 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if not abstract and not cls.__name__.startswith("_"):
             LAYERS.register()(cls)
+        if "call" in cls.__dict__ and "forward" not in cls.__dict__:
+            _route_forward_through_call(cls)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, **kwargs):
         where = type(self).__name__
+        if getattr(type(self), "_forward_before_call", None) is Layer.forward and type(self).backward is Layer.backward:
+            raise TypeError(
+                f"{where} defines `call` but deepgrad has no automatic differentiation: a Layer "
+                f"subclass computes in `forward(self, x, training=False)` (caching what the gradient "
+                f"needs) and defines `backward(self, grad)` returning dL/d(input) (and filling each "
+                f"weight's `grad`); or subclass a built-in layer and return `super().call(...)` "
+                f"from `call` (e.g. the MC-dropout pattern).")
         if kwargs:
             raise TypeError(f"{where}: unexpected keyword argument(s) {sorted(kwargs)}.")
         if name is not None and not isinstance(name, str):
@@ -233,6 +243,22 @@ class Layer:
         """Given dL/d(output), fill each trainable weight's ``grad`` and return dL/d(input)."""
         raise NotImplementedError
 
+    def call(self, inputs, training=None, **kwargs):
+        """Keras's name for the computation: this layer's own ``forward`` (``training=None``
+        is inference, as Keras outside ``fit``).
+
+        A subclass may override ``call`` as in Keras; its ``forward`` then runs that ``call``
+        (so ``fit``, ``predict`` and the models use it). deepgrad differentiates by hand, so a
+        subclass's ``call`` without a ``backward`` of the subclass must return what the parent's
+        ``call`` returned: the MC-dropout pattern ``return super().call(inputs, training=True)``,
+        whose gradient is then the parent's ``backward``. Any other result raises TypeError
+        when it runs (it would train with a wrong gradient), and a direct ``Layer`` subclass
+        with ``call`` but neither ``forward`` nor ``backward`` is refused at construction."""
+        forward = getattr(type(self), "_forward_before_call", None) or type(self).forward
+        out = forward(self, inputs, training=bool(training), **kwargs)
+        self._parent_call_output = out
+        return out
+
     def _symbolic_call(self, x):
         """The functional API: on ``keras.Input(...)`` or a symbolic tensor, return the symbolic
         output (see models/functional.py); None for real arrays."""
@@ -319,6 +345,32 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _route_forward_through_call(cls):
+    """Make ``cls.forward`` run ``cls.call`` (a Keras-style subclass; see :meth:`Layer.call`)."""
+    inherited = cls.forward
+    cls._forward_before_call = getattr(inherited, "forward_before_call", inherited)
+    needs_parent = "backward" not in cls.__dict__
+    params = inspect.signature(cls.call).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+    def forward(self, x, training=False, **kwargs):
+        # as Keras, `training` (and `mask`) go to `call` only when its signature takes them
+        kwargs = {k: v for k, v in dict(kwargs, training=training).items() if takes_any or k in params}
+        self._parent_call_output = None
+        out = self.call(x, **kwargs)
+        if needs_parent and out is not self._parent_call_output:
+            raise TypeError(
+                f"{cls.__name__}.call returned something other than the parent layer's `call`: "
+                f"deepgrad has no automatic differentiation, so the parent's backward would give a "
+                f"wrong gradient. Return `super().call(inputs, training=...)` from `call`, or define "
+                f"`backward(self, grad)` for what `call` computes.")
+        return out
+
+    forward.forward_before_call = cls._forward_before_call
+    forward.__doc__ = f"Runs ``{cls.__name__}.call`` (Keras-style subclass; see Layer.call)."
+    cls.forward = forward
 
 
 def check_batch_split(layers, n, batch_size, where, argname="batch_size"):
