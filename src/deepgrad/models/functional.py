@@ -14,7 +14,7 @@ inputs or outputs, or a layer called on a list (a merge), are refused with an er
 
 from __future__ import annotations
 
-from ..layers.base import Layer
+from ..layers.base import Layer, unique_name
 from ..layers.core import InputLayer
 from .sequential import Sequential
 
@@ -86,14 +86,18 @@ class Model(Sequential):
         if root is not inputs:
             raise ValueError("Model: `outputs` was not computed from `inputs` (it starts at "
                              f"another keras.Input): {_ONE_PATH}.")
-        super().__init__([inputs, *chain], name=name, trainable=trainable)
+        super().__init__([inputs, *chain], name=name or unique_name("functional"), trainable=trainable)
 
     @classmethod
     def empty(cls, name=None, trainable=True):
         """A Model with no layers yet, filled by ``add`` (used by ``load_model``)."""
         model = cls.__new__(cls)
-        Sequential.__init__(model, name=name, trainable=trainable)
+        Sequential.__init__(model, name=name or unique_name("functional"), trainable=trainable)
         return model
+
+    def _summary_layers(self):
+        """As Keras's functional summary: the InputLayer row first, then the layers."""
+        return self._layers
 
     def __repr__(self):
         return f"<Model name={self.name!r} layers={len(self.layers)} built={self.built}>"

@@ -451,7 +451,7 @@ class Sequential(TrainingMixin, SavingMixin):
                  row(("Layer (type)", "Output Shape", "Param #"), "┃", "┃", "┃"),
                  rule("┡", "╇", "┩", "━")]
         body = []
-        for layer in self.layers:
+        for layer in self._summary_layers():
             shape = "?" if layer.output_shape is None else str(tuple(layer.output_shape))
             count = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
             body.append(row((f"{layer.name} ({type(layer).__name__})", shape, count)))
@@ -467,6 +467,10 @@ class Sequential(TrainingMixin, SavingMixin):
         lines.append(f" Non-trainable params: {non_trainable:,} ({_size(nbytes_n)})")
         for line in "\n".join(lines).split("\n"):
             print_fn(line)
+
+    def _summary_layers(self):
+        """The rows of ``summary``: the layers (Keras's Sequential shows no Input row)."""
+        return self.layers
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable,
