@@ -2,7 +2,7 @@
 shows the numbers its deck quotes.
 
 The notebooks are written by scripts/make_notebooks.py; the expected strings below are the
-decks' numbers (derivations in the notebooks' text and in tests/test_explain.py).
+decks' numbers (derivations in the notebooks' text and in tests/explain/test_explain.py).
 """
 
 import json

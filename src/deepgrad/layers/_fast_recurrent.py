@@ -1,5 +1,5 @@
 """The fused time loops of SimpleRNN, LSTM and GRU: the same numbers as the readable steps of
-:mod:`deepgrad.layers.recurrent_steps`, computed faster (tests/test_fast_recurrent.py checks
+:mod:`deepgrad.layers.recurrent_steps`, computed faster (tests/layers/test_fast_recurrent.py checks
 them against those steps to float rounding). A learner reads ``recurrent_steps``; this module
 is only about speed.
 

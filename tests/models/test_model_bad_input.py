@@ -1,5 +1,5 @@
 """Table-driven bad input to the public entry points (fit/predict have their own table in
-tests/test_sequential.py): the exception class, a message naming the argument, and the
+tests/models/test_sequential.py): the exception class, a message naming the argument, and the
 model's weights and optimizer state unchanged after the rejected call."""
 
 import numpy as np

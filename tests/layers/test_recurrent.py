@@ -591,7 +591,7 @@ def test_reset_state_and_its_alias(method):
 
 # ------------------------------------------------------------------ saved files
 def test_a_file_saved_before_the_reference_steps_still_loads_and_predicts_the_same():
-    # tests/data/recurrent_v1.deepgrad was written by deepgrad at commit da76d5b (before
+    # tests/layers/data/recurrent_v1.deepgrad was written by deepgrad at commit da76d5b (before
     # masks, zero_output_for_mask and the reference steps) with:
     #   config.seed_rng(0)
     #   m = Sequential([SimpleRNN(3, return_sequences=True, input_shape=(4, 2)),

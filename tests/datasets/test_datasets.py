@@ -17,7 +17,7 @@ from deepgrad.datasets import fashion_mnist, mnist
 from deepgrad.datasets.idx import read_idx, write_idx
 from deepgrad.datasets.mnist import IDX_FILES, DatasetNotFoundError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
