@@ -123,3 +123,30 @@ def test_backup_made_for_other_data_is_refused_before_touching_the_model(tmp_pat
         m.fit(x[:50], y[:50], batch_size=10, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path), save_freq=3)])
     for a, b in zip(before, m.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_progress_and_resume_fit_are_the_public_hand_off():
+    # fit_progress after each batch: 10 rows in batches of 4 -> 3 batches of 4, 4, 2 rows
+    from deepgrad.callbacks import LambdaCallback
+    from deepgrad.layers import Dense
+    from deepgrad.models import Sequential
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    x, y = np.ones((10, 2)), np.zeros((10, 1))
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False,
+              callbacks=[LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(model.fit_progress))])
+    assert [(p["epoch"], p["batch"], p["seen"], p["order"]) for p in seen] == [(0, 1, 4, None), (0, 2, 8, None),
+                                                                              (0, 3, 10, None)]
+    assert model.fit_progress is None  # outside fit
+    # resume_fit from on_train_begin: start at epoch 1 after 2 batches (8 samples): 1 batch, 1 epoch left
+    calls = []
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False, callbacks=[LambdaCallback(
+        on_train_begin=lambda logs: model.resume_fit(1, 2, None, 8, 0.0),
+        on_train_batch_begin=lambda b, logs: calls.append(b))])
+    assert calls == [2]
+    with pytest.raises(ValueError, match="`order` must be a permutation"):
+        model.resume_fit(0, 1, np.array([0, 0, 1]), 4, 0.0)
+    with pytest.raises(ValueError, match="`seen` must be > 0"):
+        model.resume_fit(0, 1, None, 0, 0.0)
+    assert model._resume_point is None  # refused: nothing stored for the next fit

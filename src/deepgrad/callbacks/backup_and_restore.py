@@ -87,16 +87,16 @@ class BackupAndRestore(Callback):
         if self._batches_since_save < self.save_freq:
             return
         self._batches_since_save = 0
-        progress = self.model._epoch_progress
+        progress = self.model.fit_progress  # the model's public hand-off
         if progress["batch"] >= self.params.get("steps", 0) or self.model.stop_training:
             self._save_at_epoch_end = True  # the epoch's end (after validation) is the next safe point
             return
-        self._save(progress, self.model._epoch_order)
+        self._save(progress, progress["order"])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch" or self._save_at_epoch_end:
             self._save_at_epoch_end = False
-            order = self.model._epoch_order
+            order = self.model.fit_progress["order"]
             boundary = {"epoch": epoch + 1, "batch": 0, "seen": 0, "loss_sum": 0.0,
                         "shuffle": order is not None, "n": None if order is None else int(len(order))}
             self._save(boundary, None, closing=(epoch, logs or {}))
@@ -178,8 +178,7 @@ class BackupAndRestore(Callback):
         model.set_weights(arrays)
         for g, st in generators:
             g.bit_generator.state = st
-        model._resume_point = {"epoch": state["epoch"], "batch": state["batch"], "order": order,
-                               "seen": state["seen"], "loss_sum": state["loss_sum"], "rng_state": rng_state}
+        model.resume_fit(state["epoch"], state["batch"], order, state["seen"], state["loss_sum"], rng_state)
         if model.history is not None:
             model.history.epoch = list(state["history"]["epoch"])
             model.history.history = {k: list(v) for k, v in state["history"]["history"].items()}

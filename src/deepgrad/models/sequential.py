@@ -57,6 +57,8 @@ class Sequential(TrainingMixin, SavingMixin):
         self.loss = None
         self.loss_fn = None            # the loss actually evaluated (logits form when fused)
         self.output_mask = None        # the mask of the last forward's output (None: no mask)
+        # fit's position (fit_progress) and where the next fit starts (resume_fit): training.py
+        self._epoch_progress = self._epoch_order = self._resume_point = None
         self.output_activation = None  # applied to logits for metrics when the loss is fused
         self.fused_output_layer = None  # compile's decision: the layer whose activation the loss fuses
         self.compiled_metrics = []

@@ -271,6 +271,7 @@ class TrainingMixin:
                                     shuffle, validation_batch_size, validation_freq)
         finally:
             self._training_mode_backward(False)
+            self._epoch_progress = self._resume_point = None  # fit_progress: None outside fit
         cbl.on_train_end(logs)
         return history
 
@@ -279,7 +280,7 @@ class TrainingMixin:
         n = x.shape[0]
         logs = {}
         cbl.on_train_begin()
-        resume = getattr(self, "_resume_point", None)  # set by BackupAndRestore.on_train_begin
+        resume = self._resume_point  # set by resume_fit (a callback's on_train_begin)
         self._resume_point = None
         first_epoch = resume["epoch"] if resume else initial_epoch
         for epoch in range(first_epoch, epochs):
@@ -293,12 +294,14 @@ class TrainingMixin:
                 order = resume["order"]
                 start_batch = resume["batch"]
                 seen, loss_sum = resume["seen"], resume["loss_sum"]
-                config.rng().bit_generator.state = resume["rng_state"]
+                if resume["rng_state"] is not None:
+                    config.rng().bit_generator.state = resume["rng_state"]
                 resume = None
             else:
                 order = config.rng().permutation(n) if shuffle else None
                 seen, loss_sum = 0, 0.0
-            self._epoch_order = order  # exposed for BackupAndRestore
+            self._epoch_order = order  # fit_progress shows it
+            self._epoch_progress = {"epoch": epoch, "batch": start_batch, "seen": seen, "loss_sum": loss_sum}
             logs = {}
             for b in range(start_batch, steps):
                 idx = slice(b * batch_size, min(n, (b + 1) * batch_size))
@@ -464,6 +467,41 @@ class TrainingMixin:
         """Outputs for one batch in inference mode."""
         x = self._prepare_x(x, "x", "predict_on_batch")
         return self._forward_rows(x, training=False)
+
+    # ------------------------------------------------------------------ resuming: the public hand-off
+    @property
+    def fit_progress(self):
+        """Where the running ``fit`` is, for a callback that backs training up (BackupAndRestore
+        reads it after a batch or at an epoch's end): ``{"epoch", "batch"`` (batches done in the
+        epoch), ``"seen"`` (samples done), ``"loss_sum"`` (sum of batch loss x batch size),
+        ``"order"}`` (the epoch's shuffling permutation, or None without shuffling). None
+        outside ``fit`` and before its first epoch begins."""
+        if self._epoch_progress is None:
+            return None
+        return dict(self._epoch_progress, order=self._epoch_order)
+
+    def resume_fit(self, epoch, batch=0, order=None, seen=0, loss_sum=0.0, rng_state=None):
+        """Make the ``fit`` that is starting begin at ``epoch`` after ``batch`` batches (call it
+        from a callback's ``on_train_begin``, as BackupAndRestore does): the epoch goes on with
+        the shuffling ``order`` it had, ``seen`` samples and ``loss_sum`` already counted, and
+        the global generator in ``rng_state`` (``config.rng().bit_generator.state``, or None to
+        leave it). Checked here, before anything changes; applies to that one ``fit``."""
+        where = "resume_fit"
+        epoch = check_int(epoch, "epoch", where, minimum=0)
+        batch = check_int(batch, "batch", where, minimum=0)
+        seen = check_int(seen, "seen", where, minimum=0)
+        if batch > 0 and seen == 0:
+            raise ValueError(f"{where}: `seen` must be > 0 after {batch} batches, got 0.")
+        loss_sum = check_float(loss_sum, "loss_sum", where)
+        if order is not None:
+            order = np.asarray(order)
+            if order.ndim != 1 or order.dtype.kind not in "iu" or not np.array_equal(np.sort(order), np.arange(len(order))):
+                raise ValueError(f"{where}: `order` must be a permutation of range(n), got shape {order.shape}, "
+                                 f"dtype {order.dtype}.")
+        if rng_state is not None and not isinstance(rng_state, dict):
+            raise TypeError(f"{where}: `rng_state` must be a bit generator state dict, got {type(rng_state).__name__}.")
+        self._resume_point = {"epoch": epoch, "batch": batch, "order": order, "seen": seen,
+                              "loss_sum": loss_sum, "rng_state": rng_state}
 
     def _forward_rows(self, x, training):
         """``forward``, but an empty batch gives an empty result of the output's shape, as
