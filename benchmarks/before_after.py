@@ -126,7 +126,8 @@ def main(argv=None):
         finally:
             subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], check=False)
     med = {label: {w: statistics.median(run[w] for run in rs) for w in WORKLOADS} for label, rs in runs.items()}
-    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
     print(f"\nbefore = {args.before}, after = {head} (working tree); {args.threads} BLAS thread(s), "
           f"{args.rounds} rounds alternating, best of {args.repeats} per round, median over rounds; "
           f"MLP {args.samples} rows, recurrent {args.sequences} sequences\n")

@@ -155,7 +155,8 @@ backpropagation, dropout and learning-rate schedules, each run with deepgrad.
 **What to look at:** the activations' derivatives (sigmoid's never exceeds 1/4, ReLU's is 0 or 1);
 the measured standard deviation of He initialisation (`sqrt(2/n)`, not the deck's `2/sqrt(n)`);
 the output units' "error" `σ(z) − y` (0.88 in the deck's example); the schedules' shapes."""),
-    ("code", SETUP + "from deepgrad import initializers, losses\nfrom deepgrad.plotting import plot_activations, plot_schedules"),
+    ("code", SETUP + "from deepgrad import initializers, losses\n"
+             "from deepgrad.plotting import plot_activations, plot_schedules"),
     ("md", """\
 ## Activations and their derivatives
 Every curve is `deepgrad.activations`' own `forward`, and its own `backward` for `f'`. Swish is
@@ -169,7 +170,8 @@ use **variance** `2/n`, i.e. standard deviation `√(2/n)`; for `n = 784` that i
     ("code", """\
 n = 784
 w = initializers.HeNormal(seed=0)((n, 512))
-print(f"he_normal sample std: {w.std():.4f} | sqrt(2/n) = {np.sqrt(2 / n):.4f} | the deck's 2/sqrt(n) = {2 / np.sqrt(n):.4f}")
+print(f"he_normal sample std: {w.std():.4f} | sqrt(2/n) = {np.sqrt(2 / n):.4f} | "
+      f"the deck's 2/sqrt(n) = {2 / np.sqrt(n):.4f}")
 x = initializers.FanInUniform(seed=0)((n, 512))
 print(f"the deck's Xavier: range [{x.min():.4f}, {x.max():.4f}], 1/sqrt(n) = {1 / np.sqrt(n):.4f}")"""),
     ("md", """\
@@ -206,7 +208,8 @@ set_random_seed(0)
 drop = Dropout(0.2)
 x = np.ones((1000, 100), dtype="float32")
 y = drop(x, training=True)
-print(f"zeroed: {np.mean(y == 0):.3f} | kept scaled to {y.max():.3f} | mean {y.mean():.3f} | inference unchanged: {np.array_equal(drop(x), x)}")"""),
+print(f"zeroed: {np.mean(y == 0):.3f} | kept scaled to {y.max():.3f} | mean {y.mean():.3f} | "
+      f"inference unchanged: {np.array_equal(drop(x), x)}")"""),
     ("md", """\
 ## Learning-rate schedules
 Step (piecewise constant), exponential, 1/t (Keras 2's `decay=` is exactly this curve) and
@@ -356,7 +359,8 @@ runs = {
     "stochastic GD (batch 1)": train(SGD(learning_rate=1.0), 100, batch_size=1),
 }
 for name, path in runs.items():
-    print(f"{name:24s} after 100 epochs: w = {path[-1, 0]:6.3f}, b = {path[-1, 1]:6.3f}, L = {error(*path[-1]):.5f}")"""),
+    print(f"{name:24s} after 100 epochs: w = {path[-1, 0]:6.3f}, b = {path[-1, 1]:6.3f}, "
+          f"L = {error(*path[-1]):.5f}")"""),
     ("md", """\
 The deck's own `do_gradient_descent` (its typos fixed: `grad_w`, `dw, db = 0, 0`) gives the same
 path as the library's `SGD` — to rounding:"""),
@@ -469,7 +473,8 @@ sched = InverseTimeDecay(0.1, decay_steps=1, decay_rate=0.01)
 opt = optimizers.SGD(learning_rate=0.1, decay=0.01)
 for step in (0, 10, 100):
     opt.iterations = step
-    print(f"step {step:3d}: lr0/(1 + decay*step) = {0.1 / (1 + 0.01 * step):.5f} | schedule {sched(step):.5f} | SGD(decay=) {opt.learning_rate:.5f}")"""),
+    print(f"step {step:3d}: lr0/(1 + decay*step) = {0.1 / (1 + 0.01 * step):.5f} | "
+          f"schedule {sched(step):.5f} | SGD(decay=) {opt.learning_rate:.5f}")"""),
     ("md", """\
 ## Momentum, AdaGrad, RMSProp, Adam on `f`
 The same library optimizers that train networks, moving one point (100 steps, α = 0.1)."""),

@@ -21,7 +21,8 @@ for bit, wherever an element sits in the array. So results never depend on wheth
 on how a buffer is split or where an array starts. (``?axpy`` is not used: OpenBLAS fuses the
 multiply-add in the vector body but not in the tail, so an element's rounding depends on
 its position.) ``?asum`` is bound beside it, after checking that one NaN or Inf in the body
-or the tail makes its sum non-finite. The ``?axpby`` call needs C-contiguous float32 or float64 arrays of one dtype and shape,
+or the tail makes its sum non-finite. The ``?axpby`` call needs C-contiguous float32 or float64
+arrays of one dtype and shape,
 ``y`` writeable and not overlapping ``x``; anything else, ``DEEPGRAD_NO_BLAS=1``, or no BLAS
 found, runs the NumPy formula (with a work array reused per shape, so it allocates nothing
 after its first call either). ``blas_info()`` says what is in use. A CuPy backend would map

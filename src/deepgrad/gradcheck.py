@@ -34,8 +34,9 @@ returns one of them (deepgrad, like PyTorch, uses relu'(0) = 0), so the check re
 error although the backward pass is right. The usual trap: a freshly built
 ``Dense(n, activation="relu")`` has a zero bias, so an all-zero row of ``x`` gives
 pre-activations of exactly 0 and ``check_layer`` reports errors from a few hundredths up to 1
-(the smaller the batch, the larger) for the input and the bias. Check away from kinks: random inputs with no all-zero rows (a random
-pre-activation within ``eps`` = 1e-6 of a kink is very unlikely), or a nonzero bias, e.g.
+(the smaller the batch, the larger) for the input and the bias. Check away from kinks: random
+inputs with no all-zero rows (a random pre-activation within ``eps`` = 1e-6 of a kink is very
+unlikely), or a nonzero bias, e.g.
 ``layer.build(x.shape); layer.bias.value[...] = 0.1``.
 
 Arguments are checked first, before any forward pass: ``eps`` must be a finite float > 0,

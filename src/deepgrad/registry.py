@@ -95,7 +95,8 @@ class Registry:
                 try:
                     return from_config(config) if from_config else cls(**config)
                 except TypeError as e:
-                    raise ValueError(f"`{argname}`: bad config for {self.kind} {identifier['class_name']!r}: {e}") from None
+                    raise ValueError(f"`{argname}`: bad config for {self.kind} "
+                                     f"{identifier['class_name']!r}: {e}") from None
             return cls
         if callable(identifier) or identifier is not None:
             return identifier

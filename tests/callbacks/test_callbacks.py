@@ -117,10 +117,12 @@ def test_backup_made_for_other_data_is_refused_before_touching_the_model(tmp_pat
     m.compile(optimizer="sgd", loss="mse")
     x, y = np.random.default_rng(0).random((100, 2)), np.random.default_rng(1).random((100, 1))
     with pytest.raises(KeyboardInterrupt):
-        m.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path), save_freq=3), Stop()])
+        m.fit(x, y, batch_size=10, epochs=2, verbose=0,
+              callbacks=[BackupAndRestore(str(tmp_path), save_freq=3), Stop()])
     before = [w.copy() for w in m.get_weights()]
     with pytest.raises(ValueError, match="100 training samples, this fit has 50"):
-        m.fit(x[:50], y[:50], batch_size=10, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path), save_freq=3)])
+        m.fit(x[:50], y[:50], batch_size=10, epochs=2, verbose=0,
+              callbacks=[BackupAndRestore(str(tmp_path), save_freq=3)])
     for a, b in zip(before, m.get_weights()):
         np.testing.assert_array_equal(a, b)
 

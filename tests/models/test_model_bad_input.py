@@ -84,7 +84,9 @@ CASES = [
     ("TerminateOnNaN raise_error", lambda m, p: callbacks.TerminateOnNaN(raise_error=1), TypeError, "raise_error"),
     ("LambdaCallback hook", lambda m, p: callbacks.LambdaCallback(on_epoch_end="print"), TypeError, "on_epoch_end"),
     ("BackupAndRestore save_freq", lambda m, p: callbacks.BackupAndRestore(p, save_freq=-2), ValueError, "save_freq"),
-    ("BackupAndRestore save_freq float", lambda m, p: callbacks.BackupAndRestore(p, save_freq=0.15), ValueError, "save_freq"),  # Keras 3: ValueError
+    # Keras 3: ValueError
+    ("BackupAndRestore save_freq float", lambda m, p: callbacks.BackupAndRestore(p, save_freq=0.15), ValueError,
+     "save_freq"),
     ("fit callbacks", lambda m, p: m.fit(X, Y, verbose=0, callbacks=[print]), TypeError, "callbacks"),
     ("save extension", lambda m, p: m.save(p / "m.keras"), ValueError, "filepath"),
     ("save path type", lambda m, p: m.save(3), TypeError, "filepath"),

@@ -1,4 +1,5 @@
-"""The model's own training-step gradients (fused output + loss, regularizers, dropout) vs float64 central differences."""
+"""The model's own training-step gradients (fused output + loss, regularizers, dropout) vs float64
+central differences."""
 
 import numpy as np
 import pytest

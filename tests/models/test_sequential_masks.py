@@ -73,7 +73,8 @@ def test_functional_model_carries_the_mask_like_keras():
     keras = _keras()
     from deepgrad import Input, Model
     inp = keras.Input((5,))
-    km = keras.Model(inp, keras.layers.Dense(1)(keras.layers.LSTM(4)(keras.layers.Embedding(10, 3, mask_zero=True)(inp))))
+    embedded = keras.layers.Embedding(10, 3, mask_zero=True)(inp)
+    km = keras.Model(inp, keras.layers.Dense(1)(keras.layers.LSTM(4)(embedded)))
     i = Input((5,))
     ours = Model(i, layers.Dense(1)(layers.LSTM(4)(layers.Embedding(10, 3, mask_zero=True)(i))))
     ours.set_weights([np.asarray(w) for w in km.get_weights()])

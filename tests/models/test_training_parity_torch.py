@@ -57,7 +57,8 @@ def test_fit_matches_torch_step_for_step(name):
         model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
         assert model.optimizer.iterations == epochs * 5
         got = model.get_weights()
-        want = [a for lin in (net[0], net[2], net[4]) for a in (lin.weight.detach().numpy().T, lin.bias.detach().numpy())]
+        want = [a for lin in (net[0], net[2], net[4])
+                for a in (lin.weight.detach().numpy().T, lin.bias.detach().numpy())]
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
     finally:

@@ -157,7 +157,8 @@ def test_no_allocation_per_step():
     rng = np.random.default_rng(0)
     n = 200_000
     pbuf, gbuf = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
-    params, grads = [pbuf[:150_000].reshape(300, 500), pbuf[150_000:]], [gbuf[:150_000].reshape(300, 500), gbuf[150_000:]]
+    params = [pbuf[:150_000].reshape(300, 500), pbuf[150_000:]]
+    grads = [gbuf[:150_000].reshape(300, 500), gbuf[150_000:]]
     opt = O.Adam(clipvalue=1.0, weight_decay=0.01)
     opt.use_flat_buffers(pbuf, gbuf)
     pairs = list(zip(grads, params))

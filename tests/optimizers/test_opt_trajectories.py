@@ -64,7 +64,8 @@ def keras_literal(name, hp, ws, grads, lr_of, clip=None, weight_decay=None):
     ws = [w.copy() for w in ws]
     n = len(ws)
     z = lambda: [np.zeros_like(w) for w in ws]  # noqa: E731
-    m, v, vh, a, mom, gbar = z(), z(), z(), [np.full_like(w, hp.get("initial_accumulator_value", 0.1)) for w in ws], z(), z()
+    a = [np.full_like(w, hp.get("initial_accumulator_value", 0.1)) for w in ws]
+    m, v, vh, mom, gbar = z(), z(), z(), z(), z()
     u_product = 1.0
     traj = []
     for it, gs in enumerate(grads):

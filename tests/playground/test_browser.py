@@ -70,8 +70,11 @@ def test_surface_tab_draws_and_responds(page):
     page.wait_for_selector("#s-table tbody tr")
     page.wait_for_function("document.getElementById('s-step-out').textContent === '200'")
     # the map is drawn: many distinct colours on the canvas
-    colours = page.eval_on_selector("#s-map", """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        const s = new Set(); for (let i = 0; i < d.length; i += 400) s.add(d[i] + ',' + d[i+1] + ',' + d[i+2]); return s.size; }""")
+    colours = page.eval_on_selector("#s-map", """c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const s = new Set();
+        for (let i = 0; i < d.length; i += 400) s.add(d[i] + ',' + d[i+1] + ',' + d[i+2]);
+        return s.size; }""")
     assert colours > 8
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / "playground_surface.png"))
@@ -148,9 +151,10 @@ def test_optimizer_change_during_a_run_takes_effect(page):
     page.click("#n-play")
     _wait_epoch(page, 5)
     page.select_option("#n-optimizer", "adam")
-    page.eval_on_selector("#n-lr", "e => { e.value = -1.5; e.dispatchEvent(new Event('input')); e.dispatchEvent(new Event('change')); }")
-    page.wait_for_function("window.deepgradPlayground.history[0].filter(r => r.optimizer === 'adam' && r.lr > 0.03).length >= 10",
-                           timeout=60000)
+    page.eval_on_selector("#n-lr", "e => { e.value = -1.5; e.dispatchEvent(new Event('input')); "
+                                   "e.dispatchEvent(new Event('change')); }")
+    page.wait_for_function("window.deepgradPlayground.history[0]"
+                           ".filter(r => r.optimizer === 'adam' && r.lr > 0.03).length >= 10", timeout=60000)
     page.click("#n-play")  # pause
     rows = page.evaluate("window.deepgradPlayground.history[0]")
     first = next(i for i, r in enumerate(rows) if r["optimizer"] == "adam" and r["lr"] > 0.03)

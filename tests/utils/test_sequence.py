@@ -12,7 +12,8 @@ SEQS = [[1, 2, 3, 4], [5], [], [6, 7]]
 
 @pytest.mark.parametrize("kwargs", [
     {}, {"maxlen": 3}, {"maxlen": 3, "padding": "post"}, {"maxlen": 3, "truncating": "post"},
-    {"maxlen": 6, "value": -1}, {"dtype": "float32", "value": 0.5}, {"maxlen": 2, "padding": "post", "truncating": "post"},
+    {"maxlen": 6, "value": -1}, {"dtype": "float32", "value": 0.5},
+    {"maxlen": 2, "padding": "post", "truncating": "post"},
 ])
 def test_matches_keras(kwargs):
     os.environ["KERAS_BACKEND"] = "torch"

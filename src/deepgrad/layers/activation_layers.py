@@ -152,7 +152,8 @@ class PReLU(Layer):
         shape = list(input_shape[1:])
         for a in self.shared_axes or ():
             if a > len(shape):
-                raise ValueError(f"PReLU: `shared_axes` entry {a} is out of range for input shape {tuple(input_shape)}.")
+                raise ValueError(f"PReLU: `shared_axes` entry {a} is out of range for input shape "
+                                 f"{tuple(input_shape)}.")
             shape[a - 1] = 1
         if any(d is None for d in shape):
             raise ValueError(f"PReLU: unknown dimension in input shape {tuple(input_shape)}; share that axis.")

@@ -294,7 +294,8 @@ class Reshape(Layer):
             raise TypeError(f"Reshape: `target_shape` must be a tuple of ints, got {target_shape!r}.")
         target = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in target) > 1 or any(d == 0 or d < -1 for d in target):
-            raise ValueError(f"Reshape: `target_shape` must have positive sizes and at most one -1, got {target_shape!r}.")
+            raise ValueError(f"Reshape: `target_shape` must have positive sizes and at most one -1, "
+                             f"got {target_shape!r}.")
         self.target_shape = target
         super().__init__(**kwargs)
 

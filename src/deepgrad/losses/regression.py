@@ -5,7 +5,8 @@ With e = y_pred - y_true over the last axis of size k, eps = ``deepgrad.config.e
     MeanAbsolutePercentageError:   l = 100 mean_j |e_j| / max(|y_true_j|, eps)
                                    dl/dy_pred_j = 100 sign(e_j) / (k max(|y_true_j|, eps))
     MeanSquaredLogarithmicError:   a_j = log(max(y_pred_j, eps) + 1) - log(max(y_true_j, eps) + 1)
-                                   l = mean_j a_j^2;  dl/dy_pred_j = 2 a_j / (k (y_pred_j + 1)) if y_pred_j > eps, else 0
+                                   l = mean_j a_j^2;
+                                   dl/dy_pred_j = 2 a_j / (k (y_pred_j + 1)) if y_pred_j > eps, else 0
     LogCosh:                       l = mean_j log cosh(e_j), evaluated as e + softplus(-2e) - log 2
                                    dl/dy_pred_j = tanh(e_j) / k
     CosineSimilarity(axis=-1):     l = -sum_j t_j u_j with t = y_true / max(|y_true|, eps),

@@ -424,7 +424,8 @@ def _build_model(cfg, what):
     from ..layers.base import LAYERS, Layer
     from .sequential import Sequential
 
-    if not isinstance(cfg, dict) or cfg.get("class_name") not in ("Sequential", "Model") or not isinstance(cfg.get("config"), dict):
+    if (not isinstance(cfg, dict) or cfg.get("class_name") not in ("Sequential", "Model")
+            or not isinstance(cfg.get("config"), dict)):
         raise ModelFileError(f"{what}: {CONFIG} must describe a Sequential model "
                              f"({{'class_name': 'Sequential', 'config': {{...}}}}).")
     mcfg = cfg["config"]

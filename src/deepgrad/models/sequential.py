@@ -207,7 +207,8 @@ class Sequential(TrainingMixin, SavingMixin):
     def set_weights(self, weights) -> None:
         """Set all weights from a flat list (Keras order); counts and shapes are checked first."""
         if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"Sequential.set_weights: `weights` must be a list of arrays, got {type(weights).__name__}.")
+            raise TypeError(f"Sequential.set_weights: `weights` must be a list of arrays, "
+                            f"got {type(weights).__name__}.")
         expected = self.weights
         if len(weights) != len(expected):
             raise ValueError(

@@ -30,7 +30,8 @@ sgd, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta = (
 __all__ = [
     "Optimizer", "TransformOptimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Nadam",
     "Adamax", "Adadelta", "sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adamax",
-    "adadelta", "Lion", "Lamb", "Ftrl", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize", "schedules", "transforms", "functional",
+    "adadelta", "Lion", "Lamb", "Ftrl", "get", "set_num_threads", "get_num_threads", "serialize", "deserialize",
+    "schedules", "transforms", "functional",
 ]
 
 

@@ -1,10 +1,10 @@
 """An optimizer's state as a flat dict of arrays: names, ``get_state``, and a validated ``set_state``.
 
 Names: ``"iterations"`` (the ``apply_gradients`` calls: ``iterations``, or ``k`` times it
-with ``gradient_accumulation_steps=k``, so a state saved mid-group resumes exactly); per variable ``"<transform>/<slot>/<i>"`` (e.g. ``"adam/m/0"``,
-``"adam/v/0"``: the notes' units); scalars ``"<transform>/<name>"`` (``"adam/count"``,
-``"nadam/u_product"``). A transform's name is suffixed ``_1``, ``_2``, ... when a chain holds
-it more than once.
+with ``gradient_accumulation_steps=k``, so a state saved mid-group resumes exactly); per
+variable ``"<transform>/<slot>/<i>"`` (e.g. ``"adam/m/0"``, ``"adam/v/0"``: the notes' units);
+scalars ``"<transform>/<name>"`` (``"adam/count"``, ``"nadam/u_product"``). A transform's name
+is suffixed ``_1``, ``_2``, ... when a chain holds it more than once.
 
 ``set_state`` checks everything before it changes anything: the names, each entry's type
 (real numbers), its shape (its variable's), and its domain (finite everywhere; ``>= 0``

@@ -12,8 +12,9 @@ A transformation is an object with two methods::
 
 Where things are: :mod:`.core` holds the protocol, ``chain``, clipping, weight decay and the
 learning rate; :mod:`.algorithms` the algorithms (momentum, Adagrad, RMSprop, Adam, Nadam,
-Adamax, Adadelta) and :mod:`.beyond_notes` Keras's others (Lion, Lamb, Ftrl), each keeping the notes' state (Adam's ``m`` and ``v``, the momentum's
-velocity, Adagrad's accumulator, ...) and computing one formula per line.
+Adamax, Adadelta) and :mod:`.beyond_notes` Keras's others (Lion, Lamb, Ftrl), each keeping the
+notes' state (Adam's ``m`` and ``v``, the momentum's velocity, Adagrad's accumulator, ...) and
+computing one formula per line.
 
 Conventions (what lets one step run with no allocation):
 

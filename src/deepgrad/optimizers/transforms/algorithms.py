@@ -270,7 +270,8 @@ class scale_by_adam(ScaledDirection):
         state["count"] = t
         sign = 1.0 if self.learning_rate is None else -1.0
         if self.epsilon_placement == "keras":
-            alpha_t = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)  # alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+            # alpha_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+            alpha_t = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
             return state["_out"], sign * alpha_t  # w <- w - alpha_t * m / (sqrt(v) + epsilon)
         return state["_out"], sign * lr / (1.0 - b1 ** t)  # w <- w - lr * (m / (1 - beta_1^t)) / (...)
 
@@ -316,7 +317,8 @@ class scale_by_nadam(ScaledDirection):
             np.multiply(g, g, out=tmp)
             axpby(1.0 - b2, tmp, b2, v)         # v <- beta_2 * v + (1 - beta_2) * g^2
             np.multiply(m, u_t1 / (1.0 - P_t * u_t1), out=o)
-            axpby((1.0 - u_t) / (1.0 - P_t), g, 1.0, o)  # mhat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)
+            # mhat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)
+            axpby((1.0 - u_t) / (1.0 - P_t), g, 1.0, o)
             np.divide(v, 1.0 - b2 ** t, out=tmp)  # vhat = v / (1 - beta_2^t)
             np.sqrt(tmp, out=tmp)
             tmp += eps
