@@ -15,7 +15,6 @@ Data checks run before anything changes: shapes, lengths, finiteness, label rang
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -24,9 +23,9 @@ from .. import config
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
-from .._blas import all_finite
-from ..callbacks.base import Callback, CallbackList, History
+from ..callbacks.base import CallbackList, History
 from ..layers.base import check_batch_split
+from . import _data_checks as checks
 
 
 class TrainingMixin:
@@ -37,20 +36,20 @@ class TrainingMixin:
         """Check and cast ``x``; build an unbuilt model for it unless ``build=False`` (then the
         caller builds with :meth:`_build_for` once its other arguments passed their checks).
         ``like``: the sample shape ``x`` must have when the model is not built yet."""
-        arr = _as_numeric(x, name, where)
+        arr = checks.as_numeric(x, name, where)
         if arr.ndim < 2:
             raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
         expected = tuple(self._input_shape) if self.built else like
-        if expected is not None and not _shape_matches(arr.shape[1:], expected):
+        if expected is not None and not checks.shape_matches(arr.shape[1:], expected):
             raise ValueError(
                 f"{where}: `{name}` must have samples of shape {tuple(expected)}, got {arr.shape[1:]} "
                 f"(full shape {arr.shape})."
             )
-        if not _all_finite(arr):
+        if not checks.finite_data(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
         if not self._layers:
             return arr
-        out = _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
+        out = checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
         if build:
             self._build_for(out)
         return out
@@ -79,10 +78,10 @@ class TrainingMixin:
     def _prepare_y(self, y, x, where, name="y"):
         """Check ``y`` against the model's output for ``x`` (one row per sample of ``x``)."""
         n = x.shape[0]
-        arr = _as_numeric(y, name, where)
+        arr = checks.as_numeric(y, name, where)
         if arr.ndim == 0 or arr.shape[0] != n:
             raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
-        if not _all_finite(arr):
+        if not checks.finite_data(arr):
             raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
         out_shape = self._output_shape_for(x)
         width = out_shape[-1] if out_shape else None
@@ -95,25 +94,25 @@ class TrainingMixin:
                 raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{lab.min()}, {lab.max()}].")
             return arr.astype(np.int64, copy=False)
         if (width == 1 and arr.ndim == len(out_shape) - 1
-                and _shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
+                and checks.shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
             arr = arr.reshape(arr.shape + (1,))
-        if width is not None and not _shape_matches(arr.shape[1:], out_shape[1:]):
+        if width is not None and not checks.shape_matches(arr.shape[1:], out_shape[1:]):
             hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
             raise ValueError(
                 f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
                 f"model output {out_shape}, got {arr.shape}{hint}."
             )
-        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
+        return checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _prepare_sample_weight(self, sw, n, where, name="sample_weight"):
         if sw is None:
             return None
-        arr = _as_numeric(sw, name, where)
+        arr = checks.as_numeric(sw, name, where)
         if arr.shape != (n,):
             raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
-        return _cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
+        return checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
 
     def _class_weight_to_sample_weight(self, class_weight, y, where):
         """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
@@ -209,15 +208,15 @@ class TrainingMixin:
         initial_epoch = check_int(initial_epoch, "initial_epoch", where, minimum=0)
         validation_split = check_float(validation_split, "validation_split", where, low=0.0, high=1.0,
                                        high_inclusive=False)
-        verbose = _check_verbose(verbose, where)
-        validation_freq = _check_validation_freq(validation_freq, where)
+        verbose = checks.check_verbose(verbose, where)
+        validation_freq = checks.check_validation_freq(validation_freq, where)
         if validation_batch_size is not None:
             validation_batch_size = check_int(validation_batch_size, "validation_batch_size", where, minimum=1)
-        callbacks = _check_callbacks(callbacks, where)
+        callbacks = checks.check_callbacks(callbacks, where)
         if sample_weight is not None and class_weight is not None:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
-        class_weight = _check_class_weight(class_weight, where)
-        x, y = _check_rows(x, y, where)
+        class_weight = checks.check_class_weight(class_weight, where)
+        x, y = checks.check_rows(x, y, where)
         n_all = x.shape[0]
         batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         if validation_data is not None and (not isinstance(validation_data, (tuple, list))
@@ -228,7 +227,7 @@ class TrainingMixin:
         sw = self._prepare_sample_weight(sample_weight, n_all, where)
         val = None
         if validation_data is not None:
-            vx, vy = _check_rows(validation_data[0], validation_data[1], where,
+            vx, vy = checks.check_rows(validation_data[0], validation_data[1], where,
                                  "validation_data[0]", "validation_data[1]")
             vx = self._prepare_x(vx, "validation_data[0]", where, build=False, like=x.shape[1:])
             vy = self._prepare_y(vy, vx, where, "validation_data[1]")
@@ -321,7 +320,7 @@ class TrainingMixin:
                 if self.stop_training:
                     break
             # as Keras, validation runs even when a callback stopped training during the epoch
-            if val is not None and _should_validate(epoch, validation_freq):
+            if val is not None and checks.should_validate(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbl)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbl.on_epoch_end(epoch, logs)
@@ -370,9 +369,9 @@ class TrainingMixin:
         """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics."""
         where = "evaluate"
         self._require_compiled(where)
-        verbose = _check_verbose(verbose, where)
-        callbacks = _check_callbacks(callbacks, where)
-        x, y = _check_rows(x, y, where)
+        verbose = checks.check_verbose(verbose, where)
+        callbacks = checks.check_callbacks(callbacks, where)
+        x, y = checks.check_rows(x, y, where)
         batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where, build=False)
         y = self._prepare_y(y, x, where)
@@ -380,7 +379,7 @@ class TrainingMixin:
         self._build_for(x)
         check_batch_split(self.layers, x.shape[0], batch_size, where)
         self._build_metrics(y, where)
-        cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
+        cbl = checks.callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
         if return_dict:
             return logs
@@ -393,14 +392,14 @@ class TrainingMixin:
         where = "predict"
         if not self.layers:
             raise ValueError("predict: the model has no layers.")
-        verbose = _check_verbose(verbose, where)
-        callbacks = _check_callbacks(callbacks, where)
+        verbose = checks.check_verbose(verbose, where)
+        callbacks = checks.check_callbacks(callbacks, where)
         if batch_size is not None:
             batch_size = check_int(batch_size, "batch_size", where, minimum=1)
         x = self._prepare_x(x, "x", where)
         batch_size = batch_size or max(x.shape[0], 1)
         check_batch_split(self.layers, x.shape[0], batch_size, where)
-        cbl = _callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
+        cbl = checks.callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
         cbl.on_predict_begin()
         n = x.shape[0]
         result = None
@@ -428,8 +427,8 @@ class TrainingMixin:
         self._require_compiled(where)
         if sample_weight is not None and class_weight is not None:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
-        class_weight = _check_class_weight(class_weight, where)
-        x, y = _check_rows(x, y, where)
+        class_weight = checks.check_class_weight(class_weight, where)
+        x, y = checks.check_rows(x, y, where)
         x = self._prepare_x(x, "x", where, build=False)
         y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
@@ -454,7 +453,7 @@ class TrainingMixin:
         """Loss (and metrics) of one batch in inference mode."""
         where = "test_on_batch"
         self._require_compiled(where)
-        x, y = _check_rows(x, y, where)
+        x, y = checks.check_rows(x, y, where)
         x = self._prepare_x(x, "x", where, build=False)
         y = self._prepare_y(y, x, where)
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
@@ -510,121 +509,3 @@ class TrainingMixin:
             return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[-1].dtype)
         return self.forward(x, training=training)
 
-
-def _as_numeric(a, name, where):
-    """A rectangular numeric array, or a clear error."""
-    if a is None:
-        raise ValueError(f"{where}: `{name}` is required, got None.")
-    try:
-        arr = np.asarray(a)
-    except ValueError:
-        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array (ragged rows?).") from None
-    if arr.dtype == object:
-        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, got ragged or mixed rows (dtype object).")
-    if arr.dtype.kind == "c":  # NumPy would drop the imaginary part with only a warning
-        raise TypeError(f"{where}: `{name}` must be real, got complex dtype {arr.dtype}.")
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{where}: `{name}` must be numeric, got dtype {arr.dtype}.")
-    return arr
-
-
-def _cast_in_range(arr, dtype, name, where, limit=None):
-    """``arr`` in the model's float dtype, refusing values that would become +-inf in it or in
-    the narrowest layer dtype ``limit`` (1e39 in float32, 70000 in float16, a large int64)."""
-    cast_to = np.dtype(dtype)
-    dtype = np.dtype(limit or dtype)
-    if dtype.kind == "f" and arr.dtype != dtype and arr.size and arr.dtype.kind in "iuf":
-        big = float(np.max(np.abs(arr.astype(np.float64, copy=False))))
-        if big > float(np.finfo(dtype).max):
-            raise ValueError(
-                f"{where}: `{name}` holds {big:g}, beyond the model's dtype {dtype.name} "
-                f"(largest finite value {float(np.finfo(dtype).max):g}); scale the data or use a wider dtype."
-            )
-    return arr.astype(cast_to, copy=False)
-
-
-def _all_finite(arr):
-    """No NaN or Inf? Integers and booleans always are; floats take one read (a BLAS sum of
-    squares, not a boolean array as large as the data: a tenth of the time on 60,000 images)."""
-    if arr.dtype.kind == "f":
-        return all_finite(arr)
-    return arr.dtype.kind != "c" or bool(np.isfinite(arr).all())
-
-
-def _check_verbose(verbose, where):
-    """``"auto"`` is 1; ``True``/``False`` are 1/0 (Python bools are ints, and Keras takes them)."""
-    if isinstance(verbose, str) and verbose == "auto":
-        return 1
-    if isinstance(verbose, bool):
-        return int(verbose)
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"{where}: `verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
-    return verbose
-
-
-def _shape_matches(got, expected):
-    """Whether a sample shape fits a model's, whose ``None`` axes take any length (Keras)."""
-    return len(got) == len(expected) and all(e is None or e == g for g, e in zip(got, expected))
-
-
-def _callback_list(callbacks, model, verbose, steps):
-    """The callbacks of an evaluate or predict call, with Keras's progress bar when ``verbose``."""
-    if verbose:
-        from ..callbacks.progbar import ProgbarLogger
-        callbacks = callbacks + [ProgbarLogger(verbose)]
-    return CallbackList(callbacks, model=model, params={"verbose": verbose, "steps": steps})
-
-
-def _check_rows(x, y, where, x_name="x", y_name="y"):
-    """``x`` and ``y`` as numeric arrays with the same, non-zero number of rows."""
-    x, y = _as_numeric(x, x_name, where), _as_numeric(y, y_name, where)
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError(f"{where}: `{x_name}` must hold at least one sample, got shape {x.shape}.")
-    if y.ndim == 0 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"{where}: `{y_name}` must have {x.shape[0]} rows (one per sample of {x_name}), "
-                         f"got shape {y.shape}.")
-    return x, y
-
-
-def _check_callbacks(callbacks, where):
-    """A list of Callback instances (one Callback alone is taken as a list of one, as Keras)."""
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, Callback):
-        return [callbacks]
-    if not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"{where}: `callbacks` must be a list of Callback instances, got {type(callbacks).__name__}.")
-    for cb in callbacks:
-        if not isinstance(cb, Callback):
-            raise TypeError(f"{where}: `callbacks` must hold Callback instances, got {type(cb).__name__}.")
-    return list(callbacks)
-
-
-def _check_class_weight(class_weight, where):
-    """``{class index: weight}`` with int keys and finite non-negative weights, or None."""
-    if class_weight is None:
-        return None
-    if not isinstance(class_weight, dict):
-        raise TypeError(f"{where}: `class_weight` must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
-    checked = {}
-    for cls, w in class_weight.items():
-        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or cls < 0:
-            raise TypeError(f"{where}: `class_weight` keys must be class indices (ints >= 0), got {cls!r}.")
-        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w) or w < 0:
-            raise ValueError(f"{where}: `class_weight`[{cls}] must be a finite number >= 0, got {w!r}.")
-        checked[int(cls)] = float(w)
-    return checked
-
-
-def _check_validation_freq(freq, where):
-    """An int >= 1 (validate every ``freq`` epochs) or a list/tuple of 1-based epochs (Keras 3)."""
-    if isinstance(freq, (list, tuple)):
-        if not freq or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 1 for e in freq):
-            raise ValueError(f"{where}: `validation_freq` as a list must hold epoch numbers >= 1, got {freq!r}.")
-        return tuple(int(e) for e in freq)
-    return check_int(freq, "validation_freq", where, minimum=1)
-
-
-def _should_validate(epoch, freq):
-    """Keras's ``_should_eval``: every ``freq``-th epoch, or the 1-based epochs listed."""
-    return (epoch + 1) in freq if isinstance(freq, tuple) else (epoch + 1) % freq == 0
