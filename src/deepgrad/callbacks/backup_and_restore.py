@@ -74,6 +74,10 @@ class BackupAndRestore(Callback):
 
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None):
+        if self.save_freq != "epoch" and self.params.get("samples") is None:
+            raise ValueError(f"BackupAndRestore: `save_freq`={self.save_freq} backs up in the middle of an "
+                             f"epoch, which needs array data; with an iterable of batches use "
+                             f"save_freq='epoch' (training resumes at the start of the interrupted epoch).")
         os.makedirs(self.backup_dir, exist_ok=True)
         self._batches_since_save = 0
         self._save_at_epoch_end = False

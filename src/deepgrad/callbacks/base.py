@@ -4,7 +4,9 @@ Order in ``fit``: ``on_train_begin`` -> per epoch ``on_epoch_begin`` -> per batc
 ``on_train_batch_begin`` / ``on_train_batch_end(batch, logs)`` (which call Keras 2's
 ``on_batch_begin`` / ``on_batch_end`` unless overridden, as Keras 3) -> validation
 (``on_test_*``) -> ``on_epoch_end(epoch, logs)`` -> ``on_train_end``.
-Setting ``model.stop_training = True`` ends training after the current batch.
+Setting ``model.stop_training = True`` ends training after the current batch. Every hook
+gets a ``logs`` dict, ``{}`` where there is nothing to log (Keras 3); ``on_predict_batch_end``
+gets ``{"outputs": that batch's predictions}``.
 ``fit`` adds a new ``History`` after the user's callbacks (so what they put in the epoch logs,
 such as ``learning_rate``, is recorded), then the progress bar, and returns the History.
 """
@@ -48,6 +50,8 @@ class Callback:
 
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+_UNINDEXED = {name for name in _HOOKS if name.endswith(("_begin", "_end")) and "epoch" not in name
+              and "batch" not in name}
 
 
 class CallbackList:
@@ -69,11 +73,20 @@ class CallbackList:
         return iter(self.callbacks)
 
     def __getattr__(self, name):
+        """``cbl.on_epoch_end(epoch, logs)`` calls every callback's hook with the same ``logs``
+        dict (what one callback adds, the next sees), ``{}`` when none is given (Keras 3)."""
         if name in _HOOKS:
-            def call(*args, **kwargs):
+            indexed = name not in _UNINDEXED  # epoch or batch first, then logs
+
+            def call(index=None, logs=None):
+                logs = {} if logs is None else logs
                 for cb in self.callbacks:
-                    getattr(cb, name)(*args, **kwargs)
-            return call
+                    hook = getattr(cb, name)
+                    hook(index, logs) if indexed else hook(logs)
+
+            if indexed:
+                return call
+            return lambda logs=None: call(None, logs)
         raise AttributeError(name)
 
 

@@ -66,11 +66,12 @@ class ProgbarLogger(Callback):
         self._begin()
 
     def _begin(self):
+        self._steps_done = 0
         self._start = self._last_draw = time.perf_counter()
         self._width = 0
 
     def _line(self, step, logs, final):
-        total = self.params.get("steps", step) or step
+        total = self.params.get("steps") or step  # unknown (an iterable without len): the steps so far
         elapsed = time.perf_counter() - self._start
         per_step = format_time_per_step(elapsed / max(step, 1))
         metrics = "".join(f" - {k}: {format_value(v, signed=self.verbose == 2)}"
@@ -87,6 +88,7 @@ class ProgbarLogger(Callback):
         self._draw(batch, logs)
 
     def _draw(self, batch, logs):
+        self._steps_done = batch + 1
         if self.verbose != 1 or not self._dynamic:
             return
         now = time.perf_counter()
@@ -102,7 +104,7 @@ class ProgbarLogger(Callback):
         self._finish(logs)
 
     def _finish(self, logs):
-        steps = self.params.get("steps", 0)
+        steps = self.params.get("steps") or self._steps_done
         line = self._line(steps, logs, final=True)
         prefix = "\r" if self._dynamic and self.verbose == 1 else ""
         self.stream.write(prefix + line + " " * max(0, self._width - len(line)) + "\n")

@@ -26,6 +26,7 @@ from .._validation import check_float, check_int
 from ..callbacks.base import CallbackList, History
 from ..layers.base import check_batch_split
 from . import _data_checks as checks
+from . import data_adapter as adapter
 
 
 class TrainingMixin:
@@ -192,7 +193,8 @@ class TrainingMixin:
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, validation_batch_size=None, validation_freq=1):
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`History`.
 
         Keras semantics: the epoch ``loss`` is the batch-size-weighted mean of the batch losses
@@ -200,6 +202,9 @@ class TrainingMixin:
         shuffling; ``shuffle`` re-shuffles the training rows each epoch; the last partial batch
         is kept (ceil(N / batch_size) steps); ``initial_epoch=3, epochs=5`` runs epochs 3 and 4.
         ``batch_size=None`` means full-batch gradient descent (Keras: 32).
+        ``x`` may also be an iterable of ``(x, y[, sample_weight])`` batches (a generator, a
+        dataset), with ``steps_per_epoch``; ``validation_data`` likewise, with
+        ``validation_steps`` (see :mod:`.data_adapter` for Keras 3's rules).
         """
         where = "fit"
         self._require_compiled(where)
@@ -212,46 +217,32 @@ class TrainingMixin:
         validation_freq = checks.check_validation_freq(validation_freq, where)
         if validation_batch_size is not None:
             validation_batch_size = check_int(validation_batch_size, "validation_batch_size", where, minimum=1)
+        steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", where, minimum=1, allow_none=True)
+        validation_steps = check_int(validation_steps, "validation_steps", where, minimum=1, allow_none=True)
         callbacks = checks.check_callbacks(callbacks, where)
         if sample_weight is not None and class_weight is not None:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
         class_weight = checks.check_class_weight(class_weight, where)
-        x, y = checks.check_rows(x, y, where)
-        n_all = x.shape[0]
-        batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
-        if validation_data is not None and (not isinstance(validation_data, (tuple, list))
-                                            or len(validation_data) not in (2, 3)):
-            raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-        x = self._prepare_x(x, "x", where, build=False)
-        y = self._prepare_y(y, x, where)
-        sw = self._prepare_sample_weight(sample_weight, n_all, where)
-        val = None
-        if validation_data is not None:
-            vx, vy = checks.check_rows(validation_data[0], validation_data[1], where,
-                                 "validation_data[0]", "validation_data[1]")
-            vx = self._prepare_x(vx, "validation_data[0]", where, build=False, like=x.shape[1:])
-            vy = self._prepare_y(vy, vx, where, "validation_data[1]")
-            vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
-                                              vx.shape[0], where, "validation_data[2]")
-            val = (vx, vy, vsw)
-        elif validation_split > 0:
-            split_at = int(math.floor(n_all * (1.0 - validation_split)))
-            if split_at == 0 or split_at == n_all:
-                raise ValueError(f"{where}: `validation_split`={validation_split} leaves an empty training or validation set for {n_all} samples.")
-            val = (x[split_at:], y[split_at:], None if sw is None else sw[split_at:])
-            x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
-        if class_weight is not None:  # as Keras: the training rows only, never the validation rows
-            sw = self._class_weight_to_sample_weight(class_weight, y, where)
-
-        n = x.shape[0]
-        self._build_for(x)  # every argument checked: the first state change
-        # a stateful layer with a static batch size takes no other batch size (Keras)
-        check_batch_split(self.layers, n, batch_size, where)
-        if val is not None:
-            check_batch_split(self.layers, val[0].shape[0], validation_batch_size or batch_size, where,
-                              "validation_batch_size" if validation_batch_size else "batch_size")
-        steps = max(1, math.ceil(n / batch_size)) if n else 0
-        self._build_metrics(y, where)
+        if adapter.is_batch_iterable(x):
+            adapter.refuse_with_iterable(where, y=y is not None, sample_weight=sample_weight is not None,
+                                         class_weight=class_weight, validation_split=validation_split,
+                                         batch_size=batch_size not in (None, 32) and batch_size)
+            data = adapter.IterableBatches(x, steps_per_epoch, self._batch_preparer(where), where)
+            first = data.first_batch()  # checked, then it builds an unbuilt model (Keras: the first batch)
+            if first is None:
+                raise ValueError(f"{where}: `x` yielded no batch.")
+            y_sample, like = first[1], first[0].shape[1:]
+        else:
+            if steps_per_epoch is not None:
+                raise ValueError(f"{where}: `steps_per_epoch` applies to an iterable of batches; with arrays an "
+                                 f"epoch is ceil(N / batch_size) batches, got steps_per_epoch={steps_per_epoch}.")
+            data, val = self._fit_arrays(x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
+                                         validation_data, validation_steps, validation_batch_size, where)
+            y_sample, like = data.y, None
+        if adapter.is_batch_iterable(x) or adapter.is_batch_iterable(validation_data):
+            val = self._validation_batches(validation_data, validation_steps, validation_batch_size or 32,
+                                           like, where)
+        self._build_metrics(y_sample, where)
         self._prepare_training()
         self._warn_if_nothing_trains()
         history = History()
@@ -259,24 +250,86 @@ class TrainingMixin:
         if verbose:
             from ..callbacks.progbar import ProgbarLogger
             cbs.append(ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "do_validation": val is not None,
-                  "samples": x.shape[0]}
+        params = {"verbose": verbose, "epochs": epochs, "steps": data.steps, "do_validation": val is not None,
+                  "samples": data.samples}
         cbl = CallbackList(cbs, model=self, params=params)
         self.history = history
         self.stop_training = False
         self._training_mode_backward(True)
         try:
-            logs = self._fit_epochs(x, y, sw, val, cbl, epochs, initial_epoch, batch_size, steps,
-                                    shuffle, validation_batch_size, validation_freq)
+            logs = self._fit_epochs(data, val, cbl, epochs, initial_epoch, validation_freq)
         finally:
             self._training_mode_backward(False)
             self._epoch_progress = self._resume_point = None  # fit_progress: None outside fit
         cbl.on_train_end(logs)
         return history
 
-    def _fit_epochs(self, x, y, sw, val, cbl, epochs, initial_epoch, batch_size, steps, shuffle,
-                    validation_batch_size, validation_freq):
-        n = x.shape[0]
+    def _fit_arrays(self, x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
+                    validation_data, validation_steps, validation_batch_size, where):
+        """fit's array data: every check (validation data included), the validation split, then the
+        build (the first state change). Returns the training and validation batches."""
+        x, y = checks.check_rows(x, y, where)
+        n_all = x.shape[0]
+        batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+        x = self._prepare_x(x, "x", where, build=False)
+        y = self._prepare_y(y, x, where)
+        sw = self._prepare_sample_weight(sample_weight, n_all, where)
+        val = None
+        if validation_data is not None and not adapter.is_batch_iterable(validation_data):
+            val = self._validation_batches(validation_data, validation_steps, validation_batch_size or batch_size,
+                                           x.shape[1:], where)
+        elif validation_split > 0:
+            split_at = int(math.floor(n_all * (1.0 - validation_split)))
+            if split_at == 0 or split_at == n_all:
+                raise ValueError(f"{where}: `validation_split`={validation_split} leaves an empty training or "
+                                 f"validation set for {n_all} samples.")
+            val = adapter.ArrayBatches(x[split_at:], y[split_at:], None if sw is None else sw[split_at:],
+                                       validation_batch_size or batch_size)
+            x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
+        if class_weight is not None:  # as Keras: the training rows only, never the validation rows
+            sw = self._class_weight_to_sample_weight(class_weight, y, where)
+        self._build_for(x)  # every argument checked: the first state change
+        # a stateful layer with a static batch size takes no other batch size (Keras)
+        check_batch_split(self.layers, x.shape[0], batch_size, where)
+        if val is not None:
+            check_batch_split(self.layers, val.samples, val.batch_size, where,
+                              "validation_batch_size" if validation_batch_size else "batch_size")
+        return adapter.ArrayBatches(x, y, sw, batch_size, shuffle), val
+
+    def _validation_batches(self, validation_data, steps, batch_size, like, where):
+        """``validation_data`` as batches: a tuple ``(x_val, y_val[, sample_weight])`` of arrays
+        (checked against samples shaped ``like``), or an iterable of batches with ``steps``."""
+        if validation_data is None:
+            return None
+        if adapter.is_batch_iterable(validation_data):
+            return adapter.IterableBatches(validation_data, steps, self._batch_preparer(where, "validation_data"),
+                                           where, "validation_data")
+        if steps is not None:
+            raise ValueError(f"{where}: `validation_steps` applies to an iterable of validation batches, got "
+                             f"validation_steps={steps} with arrays.")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(f"{where}: `validation_data` must be a tuple (x_val, y_val) or "
+                             f"(x_val, y_val, sample_weight), or an iterable of such batches.")
+        vx, vy = checks.check_rows(validation_data[0], validation_data[1], where,
+                                   "validation_data[0]", "validation_data[1]")
+        vx = self._prepare_x(vx, "validation_data[0]", where, build=False, like=like)
+        vy = self._prepare_y(vy, vx, where, "validation_data[1]")
+        vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
+                                          vx.shape[0], where, "validation_data[2]")
+        return adapter.ArrayBatches(vx, vy, vsw, batch_size)
+
+    def _batch_preparer(self, where, argname="x"):
+        """The checks of one batch from an iterable (the array path's), then the build."""
+        def prepare(x, y, sw):
+            x = self._prepare_x(x, argname, where, build=False)
+            if y is not None:
+                y = self._prepare_y(y, x, where, f"{argname} targets")
+                sw = self._prepare_sample_weight(sw, x.shape[0], where, f"{argname} sample_weight")
+            self._build_for(x)
+            return x, y, sw
+        return prepare
+
+    def _fit_epochs(self, data, val, cbl, epochs, initial_epoch, validation_freq):
         logs = {}
         cbl.on_train_begin()
         resume = self._resume_point  # set by resume_fit (a callback's on_train_begin)
@@ -297,17 +350,12 @@ class TrainingMixin:
                     config.rng().bit_generator.state = resume["rng_state"]
                 resume = None
             else:
-                order = config.rng().permutation(n) if shuffle else None
+                order = data.new_order()
                 seen, loss_sum = 0, 0.0
             self._epoch_order = order  # fit_progress shows it
             self._epoch_progress = {"epoch": epoch, "batch": start_batch, "seen": seen, "loss_sum": loss_sum}
             logs = {}
-            for b in range(start_batch, steps):
-                idx = slice(b * batch_size, min(n, (b + 1) * batch_size))
-                if order is not None:
-                    idx = order[idx]
-                xb, yb = x[idx], y[idx]
-                swb = None if sw is None else sw[idx]
+            for b, (xb, yb, swb) in data.batches(order, start_batch):
                 cbl.on_train_batch_begin(b)
                 loss, out = self._train_step(xb, yb, swb)
                 nb = xb.shape[0]
@@ -319,11 +367,15 @@ class TrainingMixin:
                 cbl.on_train_batch_end(b, logs)
                 if self.stop_training:
                     break
+            if data.ran_out and not logs:  # an iterable with no batch left (Keras warned): training ends
+                break
             # as Keras, validation runs even when a callback stopped training during the epoch
             if val is not None and checks.should_validate(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbl)
+                val_logs = self._evaluate_batches(val, cbl)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbl.on_epoch_end(epoch, logs)
+            if data.ran_out:
+                self.stop_training = True
         return logs
 
     def _logs(self, loss, metrics=None):
@@ -333,22 +385,19 @@ class TrainingMixin:
         return logs
 
     # ------------------------------------------------------------------ evaluate
-    def _evaluate_arrays(self, x, y, sw, batch_size, cbl=None):
-        """Loss and metrics over (x, y) in inference mode (its own metric objects)."""
+    def _evaluate_batches(self, data, cbl=None):
+        """Loss and metrics over ``data``'s batches in inference mode (its own metric objects)."""
         metrics = self._eval_metrics if self.compiled_metrics else []
         for m in metrics:
             m.reset_state()
         if cbl is not None:
             cbl.on_test_begin()
-        n = x.shape[0]
         total, seen = 0.0, 0
         self._reuse_buffers(True)  # each output is consumed before the next batch
         try:
-            for b, start in enumerate(range(0, n, batch_size)):
+            for b, (xb, yb, swb) in data.batches():
                 if cbl is not None:
                     cbl.on_test_batch_begin(b)
-                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-                swb = None if sw is None else sw[start:start + batch_size]
                 with self.fused_logits():  # out: logits when the loss is fused
                     out = self.forward(xb, training=False)
                 loss = self.loss_fn(yb, out, swb, mask=self.output_mask) * getattr(self, "_loss_weight", 1.0)
@@ -364,58 +413,92 @@ class TrainingMixin:
             cbl.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", sample_weight=None,
+    def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics."""
+        """Loss (and metrics) in inference mode: ``[loss, *metrics]``, or the loss alone without metrics.
+
+        ``x`` may be an iterable of ``(x, y[, sample_weight])`` batches, with ``steps`` (Keras 3)."""
         where = "evaluate"
         self._require_compiled(where)
         verbose = checks.check_verbose(verbose, where)
         callbacks = checks.check_callbacks(callbacks, where)
-        x, y = checks.check_rows(x, y, where)
-        batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
-        x = self._prepare_x(x, "x", where, build=False)
-        y = self._prepare_y(y, x, where)
-        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
-        self._build_for(x)
-        check_batch_split(self.layers, x.shape[0], batch_size, where)
-        self._build_metrics(y, where)
-        cbl = checks.callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
-        logs = self._evaluate_arrays(x, y, sw, batch_size, cbl)
+        steps = check_int(steps, "steps", where, minimum=1, allow_none=True)
+        if adapter.is_batch_iterable(x):
+            adapter.refuse_with_iterable(where, y=y is not None, sample_weight=sample_weight is not None,
+                                         batch_size=batch_size not in (None, 32) and batch_size)
+            data = adapter.IterableBatches(x, steps, self._batch_preparer(where), where)
+            first = data.first_batch()
+            if first is None:
+                raise ValueError(f"{where}: `x` yielded no batch.")
+            y_sample = first[1]
+        else:
+            if steps is not None:
+                raise ValueError(f"{where}: `steps` applies to an iterable of batches, got steps={steps} with arrays.")
+            x, y = checks.check_rows(x, y, where)
+            batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
+            x = self._prepare_x(x, "x", where, build=False)
+            y = self._prepare_y(y, x, where)
+            sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+            self._build_for(x)
+            check_batch_split(self.layers, x.shape[0], batch_size, where)
+            data, y_sample = adapter.ArrayBatches(x, y, sw, batch_size), y
+        self._build_metrics(y_sample, where)
+        cbl = checks.callback_list(callbacks, self, verbose, data.steps)
+        logs = self._evaluate_batches(data, cbl)
         if return_dict:
             return logs
         values = list(logs.values())
         return values if len(values) > 1 else values[0]
 
     # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=32, verbose="auto", callbacks=None):
-        """Outputs for ``x`` in inference mode (dropout off), batch by batch, as one array."""
+    def predict(self, x, batch_size=32, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` in inference mode (dropout off), batch by batch, as one array.
+
+        ``x`` may be an iterable of batches (``x``, ``(x,)`` or ``(x, y...)``: the targets are
+        ignored, as Keras), with ``steps``."""
         where = "predict"
         if not self.layers:
             raise ValueError("predict: the model has no layers.")
         verbose = checks.check_verbose(verbose, where)
         callbacks = checks.check_callbacks(callbacks, where)
-        if batch_size is not None:
-            batch_size = check_int(batch_size, "batch_size", where, minimum=1)
-        x = self._prepare_x(x, "x", where)
-        batch_size = batch_size or max(x.shape[0], 1)
-        check_batch_split(self.layers, x.shape[0], batch_size, where)
-        cbl = checks.callback_list(callbacks, self, verbose, math.ceil(x.shape[0] / batch_size))
+        steps = check_int(steps, "steps", where, minimum=1, allow_none=True)
+        if adapter.is_batch_iterable(x):
+            adapter.refuse_with_iterable(where, batch_size=batch_size not in (None, 32) and batch_size)
+            data = adapter.IterableBatches(x, steps, self._batch_preparer(where), where, for_predict=True)
+            n = None
+        else:
+            if steps is not None:
+                raise ValueError(f"{where}: `steps` applies to an iterable of batches, got steps={steps} with arrays.")
+            if batch_size is not None:
+                batch_size = check_int(batch_size, "batch_size", where, minimum=1)
+            x = self._prepare_x(x, "x", where)
+            batch_size = batch_size or max(x.shape[0], 1)
+            check_batch_split(self.layers, x.shape[0], batch_size, where)
+            n = x.shape[0]
+            data = adapter.ArrayBatches(x, x[:, :0], None, batch_size)  # no targets: an empty stand-in
+        cbl = checks.callback_list(callbacks, self, verbose, data.steps)
         cbl.on_predict_begin()
-        n = x.shape[0]
-        result = None
-        self._reuse_buffers(True)  # each output is copied into `result` before the next batch
+        result, rows_done, parts = None, 0, []
+        self._reuse_buffers(True)  # each output is copied out before the next batch
         try:
-            for b, start in enumerate(range(0, n, batch_size)):
+            for b, (xb, _, _) in data.batches():
                 cbl.on_predict_batch_begin(b)
-                out = self.forward(x[start:start + batch_size], training=False)
-                if result is None:
-                    result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
-                rows = result[start:start + out.shape[0]]
-                rows[...] = out
-                cbl.on_predict_batch_end(b)
+                out = self.forward(xb, training=False)
+                if n is None:  # an iterable: the batches are kept, then joined
+                    rows = out.copy()
+                    parts.append(rows)
+                else:
+                    if result is None:
+                        result = np.empty((n,) + out.shape[1:], dtype=out.dtype)
+                    rows = result[rows_done:rows_done + out.shape[0]]
+                    rows[...] = out
+                rows_done += out.shape[0]
+                cbl.on_predict_batch_end(b, {"outputs": rows})  # as Keras 3
         finally:
             self._reuse_buffers(False)
         cbl.on_predict_end()
+        if parts:
+            return np.concatenate(parts)
         if result is None:
             return np.empty((0,) + tuple(self.output_shape[1:]), dtype=self._layers[0].dtype)
         return result
@@ -459,7 +542,7 @@ class TrainingMixin:
         sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
         self._build_for(x)
         self._build_metrics(y, where)
-        logs = self._evaluate_arrays(x, y, sw, x.shape[0])
+        logs = self._evaluate_batches(adapter.ArrayBatches(x, y, sw, x.shape[0]))
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     def predict_on_batch(self, x):
