@@ -4,6 +4,7 @@ hyperparameters that must stay positive numbers in the parameters' dtype (at the
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -74,3 +75,14 @@ def keras_options(where, use_ema, ema_momentum, ema_overwrite_frequency, gradien
         gradient_accumulation_steps = check_int(gradient_accumulation_steps, "gradient_accumulation_steps", where,
                                                 minimum=2)
     return use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps
+
+
+def check_iterations(value, where):
+    """A step count for the ``iterations`` setter: an int >= 0 (not a bool)."""
+    try:
+        step = operator.index(value)
+    except TypeError:
+        step = None
+    if step is None or isinstance(value, (bool, np.bool_)) or step < 0:
+        raise ValueError(f"{where}: `iterations` must be an int >= 0, got {value!r}.")
+    return step

@@ -175,6 +175,18 @@ def check_iterations(state, where):
     return int(it)
 
 
+def set_calls(opt, calls):
+    """Set ``opt``'s ``apply_gradients`` calls so far (Keras's ``_iterations``; schedules read it)
+    and its transforms' counts: calls for a wrapper of the whole step, steps taken for the others."""
+    opt._iterations = calls
+    if opt._state is not None:
+        for _, t, st in leaves(opt._transform, opt._state):
+            if "count" in st:
+                st["count"] = calls if getattr(t, "counts_calls", False) else calls // opt._k
+    if opt._pending_state is not None:  # restored at the build: keep the newer step
+        opt._pending_state["iterations"] = np.asarray(calls, dtype=np.int64)
+
+
 def set_state(opt, state) -> None:
     """The body of ``Optimizer.set_state`` (see the module docstring and the method's)."""
     where = f"{type(opt).__name__}.set_state"
@@ -182,7 +194,7 @@ def set_state(opt, state) -> None:
     if opt._transform is None:
         if set(state) != {"iterations"}:  # else: get_state() of an unbuilt optimizer
             opt._pending_state = check_pending(opt, state, where)
-        opt._set_calls(it)  # a pending state keeps the newer step
+        set_calls(opt, it)  # a pending state keeps the newer step
         return
     state = convert_legacy(opt._transform, state)
     shapes = opt._layout.shapes
@@ -205,7 +217,7 @@ def set_state(opt, state) -> None:
         v[...] = a
     for st, key, value in scalars:
         st[key] = value
-    opt._set_calls(it)  # sets the counts too
+    set_calls(opt, it)  # sets the counts too
 
 
 def check_pending(opt, state, where):

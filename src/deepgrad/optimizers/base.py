@@ -9,8 +9,10 @@ variable, so the two orders give the same step.
 
 A model hands its flat parameter and gradient buffers to the optimizer
 (:meth:`Optimizer.use_flat_buffers`); the chain then runs once on the whole buffers
-(:mod:`._layout`). The state's names and its validated get/set are in :mod:`._state`; the
-opt-in threaded step in :mod:`._threaded`.
+(:mod:`._layout`). Beside this skeleton: the build and re-layout in :mod:`._build`, the state's
+names and its validated get/set in :mod:`._state`, the argument checks in :mod:`._args`, the
+weight-decay selection in :mod:`._weight_decay`, the EMA copy in :mod:`._ema`, the config in
+:mod:`._config`, the opt-in threaded step in :mod:`._threaded`.
 
 Non-finite gradients: if any gradient holds NaN or Inf, the step is **skipped** (parameters,
 slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
@@ -20,17 +22,12 @@ slots and ``iterations`` unchanged), a ``RuntimeWarning`` is issued and
 from __future__ import annotations
 
 import math
-import operator
 import warnings
-
-import numpy as np
 
 from deepgrad._blas import all_finite
 
-from . import _args, _state, _threaded
-from . import schedules as _schedules
+from . import _args, _build, _config, _ema, _state, _threaded, _weight_decay
 from . import transforms as T
-from ._layout import Layout, array_and_name, check_flat_buffer, param_array, unpack_pairs
 from ._variable import LearningRateValue
 
 
@@ -104,24 +101,7 @@ class Optimizer:
 
     @iterations.setter
     def iterations(self, value):
-        try:
-            step = operator.index(value)
-        except TypeError:
-            step = None
-        if step is None or isinstance(value, (bool, np.bool_)) or step < 0:
-            raise ValueError(f"{type(self).__name__}: `iterations` must be an int >= 0, got {value!r}.")
-        self._set_calls(step * self._k)
-
-    def _set_calls(self, calls):
-        """``apply_gradients`` calls so far (Keras's ``_iterations``; schedules read it) and the
-        transforms' counts: calls for a wrapper of the whole step, steps taken for the others."""
-        self._iterations = calls
-        if self._state is not None:
-            for _, t, st in _state.leaves(self._transform, self._state):
-                if "count" in st:
-                    st["count"] = calls if getattr(t, "counts_calls", False) else calls // self._k
-        if self._pending_state is not None:  # restored at the build: keep the newer step
-            self._pending_state["iterations"] = np.asarray(calls, dtype=np.int64)
+        _state.set_calls(self, _args.check_iterations(value, type(self).__name__) * self._k)
 
     # ------------------------------------------------------------------ learning rate
     def _lr_at(self, step):
@@ -174,8 +154,8 @@ class Optimizer:
         lr = self._lr_at if k == 1 else (lambda step: self._lr_at(step * k + k - 1))
         parts.append(self._algorithm(lr))
         if self.weight_decay:
-            decays = [self._decays(v) for v in variables]
-            parts.append(T.add_decayed_weights(self.weight_decay, lr, None if all(decays) else decays.__getitem__))
+            decays = _weight_decay.decay_selection(variables, self._exclude_vars, self._exclude_names)
+            parts.append(T.add_decayed_weights(self.weight_decay, lr, decays))
         step = T.chain(*parts)
         if k > 1:
             step = T.accumulate_gradients(step, k)
@@ -195,23 +175,9 @@ class Optimizer:
         if self._transform is not None:
             raise ValueError(f"{where}: must be called before the optimizer is built (its first "
                              "apply_gradients or build).")
-        var_list, var_names = list(var_list or []), list(var_names or [])
-        for i, v in enumerate(var_list):
-            if not isinstance(array_and_name(v)[0], np.ndarray):
-                raise TypeError(f"{where}: `var_list`[{i}] must be a NumPy array or an object with a "
-                                f"`.value` array (a layer's Weight), got {type(v).__name__}.")
-        for i, n in enumerate(var_names):
-            if not isinstance(n, str):
-                raise TypeError(f"{where}: `var_names`[{i}] must be a str, got {type(n).__name__}.")
+        var_list, var_names = _weight_decay.check_exclusions(where, var_list, var_names)
         self._exclude_vars += var_list
         self._exclude_names += var_names
-
-    def _decays(self, var):
-        """Whether ``var`` (as given to build/apply_gradients) takes weight decay."""
-        array, name = array_and_name(var)
-        if any(x is var or x is array or array_and_name(x)[0] is array for x in self._exclude_vars):
-            return False
-        return not (name and any(s in name for s in self._exclude_names))
 
     # ------------------------------------------------------------------ build
     def build(self, var_list):
@@ -220,58 +186,16 @@ class Optimizer:
         array, an optional ``.name``), whose names and identities resolve
         :meth:`exclude_from_weight_decay`. Does nothing once built. Later steps may pass the
         same variables as bare arrays."""
-        if self._transform is not None:
-            return
-        where = f"{type(self).__name__}.build"
-        try:
-            variables = list(var_list)
-        except TypeError:
-            raise TypeError(f"{where}: `var_list` must be a list of variables, got "
-                            f"{type(var_list).__name__}.") from None
-        if not variables:
-            raise ValueError(f"{where}: `var_list` is empty.")
-        params = [param_array(v, where, f"`var_list`[{i}]") for i, v in enumerate(variables)]
-        self._build(params, params, variables)
+        if self._transform is None:
+            variables, params = _build.variables_of(var_list, f"{type(self).__name__}.build")
+            _build.build(self, params, params, variables)
 
     def use_flat_buffers(self, params, grads):
         """The model's hand-off (tinygrad's ``fused``): its trainable variables are, in order,
         consecutive views filling the 1-D buffer ``params``, their gradients likewise in
         ``grads``. Steps on exactly those views then run the chain once on the two buffers
         (one flat array per state slot); other arrays are stepped one by one as before."""
-        where = f"{type(self).__name__}.use_flat_buffers"
-        params, grads = check_flat_buffer(params, "params", where), check_flat_buffer(grads, "grads", where)
-        if params.shape != grads.shape or params.dtype != grads.dtype:
-            raise ValueError(f"{where}: `params` and `grads` must have one shape and dtype, got "
-                             f"{params.shape} {params.dtype} and {grads.shape} {grads.dtype}.")
-        self._flat_buffers = (params, grads)
-
-    def _build(self, grads, params, variables):
-        _args.check_tiny(self, params)
-        self._layout = Layout(grads, params, self._flat_buffers)
-        self._version += 1
-        self._shapes = [p.shape for p in params]
-        self._transform = self._build_transform(variables)
-        self._state = self._transform.init(self._layout.params_list)
-        self._set_calls(self._iterations)  # the counts follow (`iterations` may be set before the build)
-        if self._pending_state is not None:
-            try:
-                self.set_state(self._pending_state)
-            except (TypeError, ValueError):
-                self._layout = self._shapes = self._transform = self._state = None  # stay unbuilt
-                raise
-            self._pending_state = None
-
-    def _relayout(self, grads, params):
-        """The same variables arrive in other arrays: keep the state, re-mapped if the grouping changed."""
-        new = Layout(grads, params, self._flat_buffers)
-        self._version += 1
-        if new.compatible(self._layout):
-            self._layout = new
-            return
-        saved = self.get_state()
-        self._layout = new
-        self._state = self._transform.init(new.params_list)
-        self.set_state(saved)
+        self._flat_buffers = _build.check_flat_buffers(params, grads, f"{type(self).__name__}.use_flat_buffers")
 
     # ------------------------------------------------------------------ stepping
     def apply_gradients(self, grads_and_vars):
@@ -280,21 +204,7 @@ class Optimizer:
         Returns ``iterations`` after the step. Raises ValueError (nothing changed) on shape or
         count mismatches and on a schedule value that is not finite.
         """
-        layout = self._layout
-        where = f"{type(self).__name__}.apply_gradients"
-        try:
-            pairs = grads_and_vars if isinstance(grads_and_vars, (list, tuple)) else list(grads_and_vars)
-        except TypeError:
-            raise TypeError(f"{where}: `grads_and_vars` must be an iterable of (grad, param) pairs, "
-                            f"got {type(grads_and_vars).__name__}.") from None
-        if layout is None or not (len(pairs) == len(layout.params) and all(  # else: the arrays of the last step
-                type(pr) is tuple and len(pr) == 2 and pr[0] is g and pr[1] is p
-                for pr, g, p in zip(pairs, layout.grads, layout.params))):
-            grads, params, variables = unpack_pairs(pairs, where, self._shapes)
-            if self._transform is None:
-                self._build(grads, params, variables)
-            elif not self._layout.same(grads, params):
-                self._relayout(grads, params)
+        _build.take_pairs(self, grads_and_vars)  # checked; built at the first step
         self._check_step(self._iterations)
         layout = self._layout
         if not all(all_finite(g) for g in layout.group_grads):
@@ -339,16 +249,7 @@ class Optimizer:
     def finalize_variable_values(self, var_list):
         """Keras: with ``use_ema``, copy the moving averages into the variables ``var_list`` (the
         variables the optimizer was built for, in order; Keras's ``fit`` does this at the end)."""
-        if not self.use_ema or self._transform is None:
-            return
-        where = f"{type(self).__name__}.finalize_variable_values"
-        arrays = [param_array(v, where, f"`var_list`[{i}]") for i, v in enumerate(var_list)]
-        averages = self._layout.variable_views(self._state[0]["average"])
-        if [a.shape for a in arrays] != [a.shape for a in averages]:
-            raise ValueError(f"{where}: `var_list` must be the {len(averages)} variables the optimizer was "
-                             f"built for, got shapes {[a.shape for a in arrays]}.")
-        for a, avg in zip(arrays, averages):
-            a[...] = avg
+        _ema.copy_averages(self, var_list)
 
     def _hyper_config(self) -> dict:
         """The algorithm's own arguments (subclasses)."""
@@ -356,24 +257,11 @@ class Optimizer:
 
     def get_config(self) -> dict:
         """JSON-serializable constructor arguments (a schedule as ``{"class_name", "config"}``)."""
-        lr = self._learning_rate
-        if isinstance(lr, _schedules.LearningRateSchedule):
-            lr = _schedules.serialize(lr)
-        elif callable(lr):
-            raise TypeError(f"{type(self).__name__}.get_config: a plain callable `learning_rate` ({lr!r}) "
-                            "cannot be serialized; use a LearningRateSchedule.")
-        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency,
-                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper_config()}
+        return _config.get_config(self)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = _schedules.deserialize(config["learning_rate"])
-        return cls(**config)
+        return _config.from_config(cls, config)
 
     def __repr__(self):
         return f"<{type(self).__name__} learning_rate={self._learning_rate!r} iterations={self.iterations}>"
