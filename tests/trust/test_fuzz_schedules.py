@@ -38,9 +38,9 @@ def test_a_schedule_is_refused_or_real_finite_and_non_negative(kind, data):
 
 
 def test_a_tiny_decay_steps_gives_a_finite_rate():
-    # found by the fuzz above: step / 1e-300 is inf, and staircase's floor(inf) raised OverflowError
+    # found by the fuzz above: 5 / 1e-310 (subnormal) is inf, and staircase's floor(inf) raised OverflowError
     # mid-training; InverseTimeDecay with decay_rate 0 computed 0 * inf = NaN. Expected values:
     # 0.5 ** inf = 0 (ExponentialDecay), 0.1 / (1 + 0.5 * inf) = 0, and no decay at all when decay_rate is 0.
-    assert S.ExponentialDecay(0.1, 1e-300, 0.5, staircase=True)(5) == 0.0
-    assert S.InverseTimeDecay(0.1, 1e-300, 0.5, staircase=True)(5) == 0.0
-    assert S.InverseTimeDecay(0.1, 1e-300, 0.0)(5) == 0.1
+    assert S.ExponentialDecay(0.1, 1e-310, 0.5, staircase=True)(5) == 0.0
+    assert S.InverseTimeDecay(0.1, 1e-310, 0.5, staircase=True)(5) == 0.0
+    assert S.InverseTimeDecay(0.1, 1e-310, 0.0)(5) == 0.1
