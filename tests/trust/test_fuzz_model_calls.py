@@ -10,7 +10,6 @@ moving statistics included), the optimizer's iterations and deepgrad's and NumPy
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from deepgrad import config, layers
