@@ -12,8 +12,10 @@ import sys
 
 def one_line_errors(parser, command):
     """Patch ``parser`` (an ``argparse.ArgumentParser`` built for ``command``) in place; returns it."""
+    where = f"{command}: " if command else ""  # None: the top-level ``deepgrad`` parser
+
     def error(message):
-        print(f"deepgrad: error: {command}: {message}", file=sys.stderr)
+        print(f"deepgrad: error: {where}{message}", file=sys.stderr)
         sys.exit(2)
 
     parse_known = parser.parse_known_args

@@ -165,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     _explain_parser(sub)
     _figure_parser(sub)
     _playground(sub)
-    return parser
+    from ._argparse_one_line import one_line_errors  # usage errors in one line, like every other refusal
+    for name in ("train", "lab", "compare", "playground"):  # explain and figure do it themselves
+        one_line_errors(sub.choices[name], name)
+    return one_line_errors(parser, None)
 
 
 def _check_min(args, minimum: int, *options: str) -> None:

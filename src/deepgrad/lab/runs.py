@@ -243,13 +243,23 @@ def run(problem, optimizer, steps: int, start=None, batch_size: int | None = Non
         a :class:`Trajectory`. The run stops early where it diverges (see
         :data:`DIVERGENCE_FACTOR`; ``diverged=True``, ``diverged_at`` the step).
     """
-    from .._validation import check_float, check_int
+    from .._validation import check_bool, check_float, check_int
     problem = _problems.get(problem)
     steps = check_int(steps, "steps", "lab.run", minimum=0)
     if steps > MAX_STEPS:
         raise ValueError(f"lab.run: `steps` must be <= {MAX_STEPS} (MAX_STEPS), got {steps}.")
     _check_optimizer(optimizer)
     tol = check_float(tol, "tol", "lab.run", low=0.0, low_inclusive=False, allow_none=True)
+    seed = check_int(seed, "seed", "lab.run", minimum=0)
+    shuffle, mean = check_bool(shuffle, "shuffle", "lab.run"), check_bool(mean, "mean", "lab.run")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"lab.run: `label` must be a str or None, got {type(label).__name__} {label!r}.")
+    try:
+        point = np.array(problem.start if start is None else start, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        point = None
+    if point is None or point.shape != (2,):
+        raise ValueError(f"lab.run: `start` must be 2 numbers, got {start!r}.")
     if isinstance(optimizer, str):
         label = label or optimizer
         optimizer = make_optimizer(optimizer, learning_rate)
@@ -257,9 +267,6 @@ def run(problem, optimizer, steps: int, start=None, batch_size: int | None = Non
     tol = problem.tol if tol is None else tol
     if problem.min_value is None:
         tol = None   # no minimum (the saddle): nothing to be within tol of
-    point = np.array(problem.start if start is None else start, dtype=np.float64).reshape(-1)
-    if point.shape != (2,):
-        raise ValueError(f"lab.run: `start` must be 2 numbers, got {start!r}.")
     if batch_size is not None:
         if not isinstance(problem, _problems.DataProblem):
             raise ValueError(f"lab.run: `batch_size` needs a data problem "

@@ -41,6 +41,21 @@ def unique_name(base: str) -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
+
+def _float_dtype(dtype, where):
+    """The name of the float type ``dtype`` (default ``config.floatx()``); anything else is refused here, at
+    construction, instead of when the first weight is made (issue 13 item 15: a loaded config with
+    ``"dtype": "object"``)."""
+    if dtype is None:
+        return config.floatx()
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or not np.issubdtype(resolved, np.floating):
+        raise TypeError(f"{where}: `dtype` must be a float type such as 'float32', got {dtype!r}.")
+    return resolved.name
+
 class Weight:
     """A parameter (or state) array with its gradient and metadata.
 
@@ -148,7 +163,7 @@ class Layer:
             batch_size = batch_size if first is None else first
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = bool(trainable)
-        self.dtype = np.dtype(dtype or config.floatx()).name
+        self.dtype = _float_dtype(dtype, where)
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None and input_shape is None:

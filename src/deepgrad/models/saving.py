@@ -379,6 +379,8 @@ def check_weights(model, tensors: dict, what: str) -> list:
                                  f"the model needs shape {w.value.shape} and dtype {w.value.dtype}.")
         if not np.all(np.isfinite(a)):
             raise ModelFileError(f"{what}: weight {key} ('{w.name}') holds NaN or Inf.")
+        if w.name == "moving_variance" and np.any(a < 0):  # a variance: sqrt(var + eps) would be NaN
+            raise ModelFileError(f"{what}: weight {key} ('{w.name}') holds a negative variance {a.min()!r}.")
         arrays.append(a)
     return arrays
 

@@ -89,8 +89,8 @@ class _RatioDecay(LearningRateSchedule):
         self.name = name or w
 
     def _ratio(self, step):
-        p = step / self.decay_steps
-        return math.floor(p) if self.staircase else p
+        p = step / self.decay_steps  # inf for a tiny decay_steps (1e-300): floor would raise OverflowError
+        return math.floor(p) if self.staircase and math.isfinite(p) else p
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -111,6 +111,8 @@ class InverseTimeDecay(_RatioDecay):
     with ``staircase`` the ratio is ``floor(step / decay_steps)``."""
 
     def __call__(self, step):
+        if self.decay_rate == 0.0:  # no decay (and 0 * an infinite ratio would be NaN)
+            return self.initial_learning_rate
         return self.initial_learning_rate / (1.0 + self.decay_rate * self._ratio(step))
 
 
