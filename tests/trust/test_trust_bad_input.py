@@ -76,7 +76,7 @@ CASES = [
     ("EarlyStopping mode", lambda m, p: callbacks.EarlyStopping(mode="up"), ValueError, "mode"),
     ("EarlyStopping monitor", lambda m, p: callbacks.EarlyStopping(monitor=3), TypeError, "monitor"),
     ("EarlyStopping baseline", lambda m, p: callbacks.EarlyStopping(baseline="low"), TypeError, "baseline"),
-    ("ModelCheckpoint filepath", lambda m, p: callbacks.ModelCheckpoint(p / "m.keras"), ValueError, "filepath"),
+    ("ModelCheckpoint filepath", lambda m, p: callbacks.ModelCheckpoint(p / "m.tf"), ValueError, "filepath"),
     ("ModelCheckpoint save_freq", lambda m, p: callbacks.ModelCheckpoint(p / "m.deepgrad", save_freq=0),
      ValueError, "save_freq"),
     ("CSVLogger separator", lambda m, p: callbacks.CSVLogger(p / "l.csv", separator=""), ValueError, "separator"),
@@ -86,7 +86,7 @@ CASES = [
     ("BackupAndRestore save_freq", lambda m, p: callbacks.BackupAndRestore(p, save_freq=-2), ValueError, "save_freq"),
     ("BackupAndRestore save_freq float", lambda m, p: callbacks.BackupAndRestore(p, save_freq=0.15), ValueError, "save_freq"),  # Keras 3: ValueError
     ("fit callbacks", lambda m, p: m.fit(X, Y, verbose=0, callbacks=[print]), TypeError, "callbacks"),
-    ("save extension", lambda m, p: m.save(p / "m.keras"), ValueError, "filepath"),
+    ("save extension", lambda m, p: m.save(p / "m.tf"), ValueError, "filepath"),
     ("save path type", lambda m, p: m.save(3), TypeError, "filepath"),
     ("save overwrite", lambda m, p: m.save(p / "m.deepgrad", overwrite="no"), TypeError, "overwrite"),
     ("save_weights extension", lambda m, p: m.save_weights(p / "w.h5"), ValueError, "filepath"),
