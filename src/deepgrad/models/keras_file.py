@@ -86,10 +86,10 @@ def _read_zip(path, max_bytes, where) -> dict:
             raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} declares {info.file_size} bytes, "
                                  f"over the limit ({limit} per member, max_bytes={max_bytes} in all).")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
-            raise ModelFileError(f"{where}: member {info.filename!r} is encrypted or uses an unsupported "
+            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} is encrypted or uses an unsupported "
                                  f"compression method {info.compress_type}.")
         if info.file_size > _MAX_RATIO * max(info.compress_size, 1):
-            raise ModelFileError(f"{where}: member {info.filename!r} expands {info.file_size} bytes from "
+            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} expands {info.file_size} bytes from "
                                  f"{info.compress_size}: a compression ratio over {_MAX_RATIO} (zip bomb?).")
         try:
             with zf.open(info) as f:
@@ -463,6 +463,13 @@ def _keras_compile_config(model):
     if model.optimizer is None or model.loss is None:
         return None
     opt = optimizers.serialize(model.optimizer)
+    opt["config"] = dict(opt["config"])
+    if opt["config"].pop("dampening", 0.0) != 0.0:  # deepgrad's SGD only (PyTorch's option)
+        warnings.warn(f"save: Keras's SGD has no `dampening`; the .keras file holds no compile config "
+                      f"(the weights and layers are saved).", RuntimeWarning, stacklevel=4)
+        return None
+    if isinstance(opt["config"].get("learning_rate"), dict):
+        opt["config"]["learning_rate"] = _keras_object(opt["config"]["learning_rate"], "keras.optimizers.schedules")
     loss = losses.serialize(model.loss)
     return {"optimizer": _keras_object(opt, "keras.optimizers"),
             "loss": loss if isinstance(loss, str) else _keras_object(loss, "keras.losses"),
