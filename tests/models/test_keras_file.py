@@ -384,3 +384,24 @@ def test_the_file_is_read_without_extracting_anything(keras_files, tmp_path):
     path = _write(tmp_path / "m.keras", members)
     models.load_model(path)
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_a_link_to_another_file_is_refused(keras_files, tmp_path):
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["secret"] = np.zeros((4, 8), "float32")
+
+    def edit(f):
+        del f["layers/dense/vars/0"]
+        f["layers/dense/vars/0"] = h5py.ExternalLink(str(other), "secret")
+    _refused(_edit_weights(keras_files, tmp_path, edit), "external HDF5 link")
+
+
+def test_a_dataset_stored_in_another_file_is_refused(keras_files, tmp_path):
+    (tmp_path / "raw.bin").write_bytes(np.zeros(32, "float32").tobytes())
+
+    def edit(f):
+        del f["layers/dense/vars/0"]
+        f["layers/dense/vars"].create_dataset("0", shape=(4, 8), dtype="float32",
+                                              external=[(str(tmp_path / "raw.bin"), 0, 128)])
+    _refused(_edit_weights(keras_files, tmp_path, edit), "outside the file")

@@ -316,16 +316,34 @@ def _layout(layer):
     return [("vars", n)]
 
 
+def _child(group, path, what):
+    """``group[path]`` (None if absent) through hard links only: a soft or external link, which
+    could point into another file on this machine, is refused."""
+    h5py = _h5py()
+    node = group
+    for part in path.split("/"):
+        if node is None or part not in node:
+            return None
+        if not isinstance(node.get(part, getlink=True), h5py.HardLink):
+            raise ModelFileError(f"{what}: '{path}' is a soft or external HDF5 link; deepgrad reads only "
+                                 f"the file's own data.")
+        node = node[part]
+    return node
+
+
 def _read_group(group, sub, count, what, budget):
     arrays = []
-    node = group.get(sub) if group is not None else None
+    node = _child(group, sub, what) if group is not None else None
     keys = sorted(node.keys(), key=lambda k: int(k) if k.isdigit() else -1) if node is not None else []
     if [str(i) for i in range(count)] != keys:
         raise ModelFileError(f"{what}: expected {count} weights in '{sub}', the file holds {keys[:10]}.")
     for key in keys:
-        ds = node[key]
+        ds = _child(node, key, what)
         if not hasattr(ds, "dtype") or ds.dtype.kind not in "fiu" or ds.dtype.itemsize > 8:
             raise ModelFileError(f"{what}: '{sub}/{key}' is not a numeric dataset.")
+        if ds.external or ds.is_virtual:
+            raise ModelFileError(f"{what}: '{sub}/{key}' keeps its data outside the file (external or "
+                                 f"virtual dataset); deepgrad reads only the file's own data.")
         size = int(np.prod(ds.shape, dtype=object)) * ds.dtype.itemsize
         budget[0] -= size
         if budget[0] < 0:
@@ -351,14 +369,14 @@ def _load_weights(model, names, expected, blob, what, max_bytes):
                              f"{str(e)[:200]}).") from None
     with f:
         try:
-            root = f.get("layers")
+            root = _child(f, "layers", what)
             if root is not None and set(root.keys()) - expected:
                 raise ModelFileError(f"{what}: {_WEIGHTS} has weights for layers "
                                      f"{sorted(set(root.keys()) - expected)[:10]} that the config does not have.")
             values = []
             for layer, name in zip(model.layers, names):
                 lwhat = f"{what}: layer {layer.name!r} ({type(layer).__name__}, weights 'layers/{name}')"
-                group = root.get(name) if root is not None else None
+                group = _child(root, name, lwhat) if root is not None else None
                 arrays = []
                 for sub, count in _layout(layer):
                     if count or (group is not None and sub in group):
