@@ -405,3 +405,11 @@ def test_a_dataset_stored_in_another_file_is_refused(keras_files, tmp_path):
         f["layers/dense/vars"].create_dataset("0", shape=(4, 8), dtype="float32",
                                               external=[(str(tmp_path / "raw.bin"), 0, 128)])
     _refused(_edit_weights(keras_files, tmp_path, edit), "outside the file")
+
+
+def test_a_deepgrad_functional_model_is_a_keras_functional_model_and_comes_back_as_one(deepgrad_files):
+    path, model, _ = deepgrad_files["functional"]
+    km = keras.models.load_model(path)
+    assert type(km).__name__ == "Functional" and [layer.name for layer in km.layers] == \
+        [layer.name for layer in model._layers]
+    assert isinstance(models.load_model(path), models.Model)

@@ -499,16 +499,33 @@ def _keras_compile_config(model):
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
+def _functional(model, entries):
+    """The config of a one-path ``Model``: each layer called once on the one before it."""
+    previous = None
+    for layer, entry in zip(model._layers, entries):
+        entry["name"] = entry["config"]["name"]
+        entry["inbound_nodes"] = [] if previous is None else [{"args": [{"class_name": "__keras_tensor__", "config": {
+            "shape": list(layer.input_shape), "dtype": "float32", "keras_history": [previous, 0, 0]}}], "kwargs": {}}]
+        previous = entry["name"]
+    return {"input_layers": [entries[0]["name"], 0, 0], "output_layers": [previous, 0, 0]}
+
+
 def keras_config(model, include_optimizer=True) -> dict:
-    """``config.json`` of a ``.keras`` file for ``model`` (a Sequential-shaped config: Keras
-    rebuilds a deepgrad one-path ``Model`` as the equivalent ``keras.Sequential``)."""
-    layers = model._layers
-    entries = [_keras_layer(layer) for layer in layers]
+    """``config.json`` of a ``.keras`` file for ``model``: a ``keras.Sequential``, or for a
+    one-path ``Model`` a ``Functional`` whose layers each take the previous one's output."""
+    from .functional import Model
+
+    entries = [_keras_layer(layer) for layer in model._layers]
     shape = list(model.input_shape)
-    return {"module": "keras", "class_name": "Sequential",
-            "config": {"name": model.name, "trainable": model.trainable, "dtype": "float32", "layers": entries,
-                       "build_input_shape": shape},
-            "registered_name": None, "build_config": {"input_shape": shape},
+    mcfg = {"name": model.name, "trainable": model.trainable, "layers": entries}
+    if isinstance(model, Model):
+        kind, module = "Functional", "keras.src.models.functional"
+        mcfg.update(_functional(model, entries))
+    else:
+        kind, module = "Sequential", "keras"
+        mcfg.update(dtype="float32", build_input_shape=shape)
+    return {"module": module, "class_name": kind, "config": mcfg, "registered_name": None,
+            "build_config": {"input_shape": shape},
             "compile_config": _keras_compile_config(model) if include_optimizer else None}
 
 
