@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 
 from ..io import atomic_write
-from .keras_file import KERAS_EXTENSION, save_keras
+from .keras_file import KERAS_EXTENSION
+from .keras_file_save import save_keras
 from .saving import (FORMAT_VERSION, MAX_FILE_BYTES, MODEL_EXTENSION, WEIGHTS, WEIGHTS_EXTENSION,
                      WEIGHTS_FORMAT, ModelFileError, _check_path, _read_bounded, check_weights,
                      parse_safetensors, read_archive, weights_bytes, write_archive)
