@@ -413,3 +413,59 @@ def test_a_deepgrad_functional_model_is_a_keras_functional_model_and_comes_back_
     assert type(km).__name__ == "Functional" and [layer.name for layer in km.layers] == \
         [layer.name for layer in model._layers]
     assert isinstance(models.load_model(path), models.Model)
+
+
+# ---------------------------------------------------------------------- optimizer state
+KERAS_OPTIMIZERS = {
+    "Adam": lambda: keras.optimizers.Adam(0.01),
+    "Adam amsgrad": lambda: keras.optimizers.Adam(0.01, amsgrad=True),
+    "AdamW": lambda: keras.optimizers.AdamW(0.01),
+    "SGD nesterov": lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+    "RMSprop centered": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "Adagrad": lambda: keras.optimizers.Adagrad(0.05),
+}
+
+
+def _max_diff(a, b):
+    return max(float(np.abs(np.asarray(u) - np.asarray(v)).max()) for u, v in zip(a, b))
+
+
+@pytest.mark.parametrize("name", list(KERAS_OPTIMIZERS))
+def test_training_continues_across_keras_and_deepgrad_with_the_optimizer_state(tmp_path, name):
+    """Keras trains 3 steps and saves; deepgrad loads and both take the same 4th step: the
+    weights agree to float32 rounding. deepgrad saves, Keras loads, both take a 5th: again. A
+    fresh optimizer's step (the state lost) lands far away, so the comparison can fail."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+    keras.utils.set_random_seed(5)
+    km = keras.Sequential([keras.Input((4,)), KL.Dense(3, activation="tanh"), KL.BatchNormalization(), KL.Dense(2)])
+    km.compile(optimizer=KERAS_OPTIMIZERS[name](), loss="mse")
+    km.fit(x, y, batch_size=16, epochs=3, verbose=0)
+    km.save(tmp_path / "k.keras")
+    model = models.load_model(tmp_path / "k.keras")
+    fresh = models.load_model(tmp_path / "k.keras", compile=False)
+    fresh.compile(optimizer=type(model.optimizer).from_config(model.optimizer.get_config()), loss="mse")
+    for m in (model, km, fresh):
+        m.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    assert _max_diff(model.get_weights(), km.get_weights()) < 1e-6
+    assert _max_diff(fresh.get_weights(), km.get_weights()) > 1e-4  # without the state: another step
+    model.save(tmp_path / "d.keras")
+    k2 = keras.models.load_model(tmp_path / "d.keras")
+    for m in (model, k2):
+        m.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    assert _max_diff(model.get_weights(), k2.get_weights()) < 1e-6
+
+
+def test_an_optimizer_state_of_the_wrong_size_is_refused(tmp_path):
+    keras.utils.set_random_seed(6)
+    km = keras.Sequential([keras.Input((4,)), KL.Dense(2)])
+    km.compile(optimizer="adam", loss="mse")
+    km.fit(np.ones((4, 4), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    km.save(tmp_path / "k.keras")
+    members = _members(tmp_path / "k.keras")
+    scratch = tmp_path / "w.h5"
+    scratch.write_bytes(members["model.weights.h5"])
+    with h5py.File(scratch, "r+") as f:
+        del f["optimizer/vars/5"]  # iterations, learning_rate, m/v of kernel, m/v of bias: 6 variables
+    members["model.weights.h5"] = scratch.read_bytes()
+    _refused(_write(tmp_path / "hostile.keras", members), "optimizer holds 5 variables", "needs 6")

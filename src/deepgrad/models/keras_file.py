@@ -1,4 +1,4 @@
-"""Keras 3 ``.keras`` files, both ways: :func:`load_keras` and :func:`save_keras`.
+"""Reading Keras 3 ``.keras`` files: :func:`load_keras` (writing: :mod:`.keras_file_save`).
 
 A ``.keras`` file is a zip holding ``metadata.json`` (``{"keras_version", "date_saved"}``),
 ``config.json`` (the model's serialized config: ``{"module", "class_name", "config",
@@ -17,8 +17,12 @@ registered custom objects are accepted; ``Lambda`` layers, unknown classes, shar
 branching functional graphs are refused with a :class:`ModelFileError` naming the file and the
 layer. The zip is checked as a ``.deepgrad`` archive is (member names, sizes, compression ratio,
 CRC), the HDF5 datasets' dtypes and sizes before they are read, and every weight's shape and
-finiteness before a model is returned. The optimizer's state is not restored (the compile
-config is, when it maps onto deepgrad's optimizers, losses and metrics).
+finiteness before a model is returned; HDF5 soft and external links and datasets stored outside
+the file are refused. The compile config is restored when it maps onto deepgrad's optimizers,
+losses and metrics (otherwise a warning, and the model comes back uncompiled), and with it the
+optimizer's state for Adam, AdamW, SGD, RMSprop and Adagrad
+(:mod:`deepgrad.models.keras_optimizer_state`). Masks: ``Embedding(mask_zero=True)`` and
+``Masking`` load with their configs.
 """
 
 from __future__ import annotations
@@ -333,6 +337,7 @@ def _read_group(group, sub, count, what, budget):
     arrays = []
     node = _child(group, sub, what) if group is not None else None
     keys = sorted(node.keys(), key=lambda k: int(k) if k.isdigit() else -1) if node is not None else []
+    count = len(keys) if count is None else count  # None: as many as the file numbers 0, 1, ...
     if [str(i) for i in range(count)] != keys:
         raise ModelFileError(f"{what}: expected {count} weights in '{sub}', the file holds {keys[:10]}.")
     for key in keys:
@@ -357,7 +362,8 @@ def _count_datasets(group):
 
 
 def _load_weights(model, names, expected, blob, what, max_bytes):
-    """Read, check and set every weight; ``names`` are the groups of ``model.layers``."""
+    """Read, check and set every weight; ``names`` are the groups of ``model.layers``.
+    Returns the arrays of ``optimizer/vars`` (checked numeric, sized; empty if absent)."""
     h5py = _h5py()
     budget = [max_bytes]
     try:
@@ -392,11 +398,13 @@ def _load_weights(model, names, expected, blob, what, max_bytes):
                     if not np.all(np.isfinite(a)):
                         raise ModelFileError(f"{lwhat}: weight '{w.name}' holds NaN or Inf.")
                     values.append(a)
+            opt = _read_group(f, "optimizer/vars", None, f"{what}: optimizer", budget)
         except ModelFileError:
             raise
         except Exception as e:  # a malformed HDF5 tree
             raise ModelFileError(f"{what}: {_WEIGHTS} is malformed ({type(e).__name__}: {str(e)[:200]}).") from None
     model.set_weights(values)
+    return opt
 
 
 # ---------------------------------------------------------------------- compile config
@@ -437,8 +445,11 @@ def load_keras(path, compile=True, max_bytes=MAX_FILE_BYTES, where="load_model")
     model, classes = _build(cfg, what)
     all_names = _h5_names(classes)
     names = [n for n, c in zip(all_names, classes) if c != "InputLayer"]
-    _load_weights(model, names, set(all_names), members[_WEIGHTS], what, max_bytes)
+    opt_vars = _load_weights(model, names, set(all_names), members[_WEIGHTS], what, max_bytes)
     compile_config = cfg.get("compile_config")
     if compile and isinstance(compile_config, dict) and compile_config.get("loss") is not None:
         _compile(model, cfg["compile_config"], what)
+        if model.optimizer is not None and opt_vars:
+            from .keras_optimizer_state import set_keras_state
+            set_keras_state(model, opt_vars, what)
     return model

@@ -10,6 +10,7 @@ import warnings
 import zipfile
 
 from ..io import atomic_write
+from .keras_optimizer_state import keras_state
 from .keras_file import _CONFIG, _METADATA, _WEIGHTS, KERAS_VERSION, _h5_names, _h5py, _layout
 
 # ---------------------------------------------------------------------- deepgrad -> Keras
@@ -110,7 +111,7 @@ def _write_layer(group, layer, name):
             k += 1
 
 
-def _weights_h5(model) -> bytes:
+def _weights_h5(model, include_optimizer) -> bytes:
     h5py = _h5py()
     buffer = _io.BytesIO()
     with h5py.File(buffer, "w") as f:
@@ -118,11 +119,19 @@ def _weights_h5(model) -> bytes:
         root = f.create_group("layers")
         for layer, name in zip(model.layers, _h5_names([type(l).__name__ for l in model.layers])):
             _write_layer(root.create_group(name), layer, layer.name)
+        state = keras_state(model) if include_optimizer else None
+        if state is not None:
+            group = f.create_group("optimizer/vars")
+            group.attrs["name"] = model.optimizer.name
+            for i, value in enumerate(state):
+                group.create_dataset(str(i), data=value)
     return buffer.getvalue()
 
 
 def save_keras(model, path, include_optimizer=True) -> None:
-    """Write ``model`` as a Keras 3 ``.keras`` file, atomically (the optimizer's state is not written)."""
+    """Write ``model`` as a Keras 3 ``.keras`` file, atomically: layers and weights, and with
+    ``include_optimizer`` the compile config and (Adam, AdamW, SGD, RMSprop, Adagrad) the
+    optimizer's state in Keras's layout."""
     from .. import __version__
 
     members = {
@@ -130,7 +139,7 @@ def save_keras(model, path, include_optimizer=True) -> None:
                                "date_saved": datetime.datetime.now(datetime.timezone.utc)
                                .strftime("%Y-%m-%d@%H:%M:%S")}).encode(),
         _CONFIG: json.dumps(keras_config(model, include_optimizer), allow_nan=False).encode(),
-        _WEIGHTS: _weights_h5(model),
+        _WEIGHTS: _weights_h5(model, include_optimizer),
     }
     buffer = _io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:

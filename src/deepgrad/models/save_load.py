@@ -21,8 +21,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save architecture, weights and (``include_optimizer``) optimizer config and state.
 
     ``filepath`` must end in ``.deepgrad``, or in ``.keras`` for a Keras 3 file that
-    ``keras.models.load_model`` reads (:mod:`deepgrad.models.keras_file`; the optimizer's state
-    is not written there); the write is atomic (temporary file, fsync, rename). With ``overwrite=False`` an existing file raises ``FileExistsError``.
+    ``keras.models.load_model`` reads (:mod:`deepgrad.models.keras_file_save`). The write is
+    atomic (temporary file, fsync, rename). With ``overwrite=False`` an existing file raises
+    ``FileExistsError``.
     """
     where = "save"
     keras = isinstance(filepath, (str, os.PathLike)) and os.fspath(filepath).endswith(KERAS_EXTENSION)
