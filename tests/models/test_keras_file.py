@@ -62,7 +62,13 @@ def _keras_reshaping():
                              KL.Activation("relu"), KL.PReLU()])
 
 
-KERAS_BUILT = {"mlp": (_keras_mlp, (4,)), "recurrent": (_keras_recurrent, (5, 3)),
+def _keras_activation_layers():
+    return keras.Sequential([keras.Input((6,)), KL.ReLU(max_value=1.0), KL.Dense(6), KL.LeakyReLU(0.2),
+                             KL.Dense(6), KL.ELU(), KL.Reshape((2, 3)), KL.Softmax(),
+                             KL.BatchNormalization(scale=False), KL.Flatten()])
+
+
+KERAS_BUILT = {"activations": (_keras_activation_layers, (6,)), "mlp": (_keras_mlp, (4,)), "recurrent": (_keras_recurrent, (5, 3)),
                "bidirectional": (_keras_bidirectional, "tokens"), "functional": (_keras_functional, (4,)),
                "reshaping": (_keras_reshaping, (5, 3))}
 
@@ -153,9 +159,14 @@ def _deepgrad_models():
     rnn = models.Sequential([layers.Input((5, 3)), layers.LSTM(4, return_sequences=True),
                              layers.Bidirectional(layers.GRU(3, return_sequences=True)),
                              layers.TimeDistributed(layers.Dense(2)), layers.SimpleRNN(3), layers.Dense(1)])
+    misc = models.Sequential([layers.Input((4, 3)), layers.Normalization(mean=[1.0, 2, 3], variance=[1.0, 4, 9]),
+                              layers.Masking(), layers.GRU(3, reset_after=False, return_sequences=True),
+                              layers.LayerNormalization(), layers.Flatten(), layers.LeakyReLU(), layers.Dense(6),
+                              layers.ELU(), layers.Reshape((2, 3)), layers.Softmax(), layers.Flatten(),
+                              layers.PReLU()])
     inputs = layers.Input((4,))
     functional = models.Model(inputs, layers.Dense(2)(layers.Dense(5, activation="relu")(inputs)))
-    return {"mlp": (mlp, (4,)), "rnn": (rnn, (5, 3)), "functional": (functional, (4,))}
+    return {"mlp": (mlp, (4,)), "rnn": (rnn, (5, 3)), "misc": (misc, (4, 3)), "functional": (functional, (4,))}
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +180,7 @@ def deepgrad_files(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["mlp", "rnn", "functional"])
+@pytest.mark.parametrize("name", ["mlp", "rnn", "misc", "functional"])
 def test_a_deepgrad_model_saved_as_keras_predicts_the_same_in_keras(deepgrad_files, name):
     path, model, x = deepgrad_files[name]
     km = keras.models.load_model(path)
@@ -340,14 +351,14 @@ def test_a_weight_of_the_wrong_shape_is_refused(keras_files, tmp_path):
     def edit(f):
         del f["layers/dense/vars/0"]
         f["layers/dense/vars/0"] = np.zeros((4, 9), "float32")  # the Dense(8) kernel is (4, 8)
-    _refused(_edit_weights(keras_files, tmp_path, edit), "'dense'", "(4, 9)")
+    _refused(_edit_weights(keras_files, tmp_path, edit), "layers/dense'", "(4, 9)")
 
 
 def test_a_missing_or_extra_weight_is_refused(keras_files, tmp_path):
     _refused(_edit_weights(keras_files, tmp_path, lambda f: f["layers/dense/vars"].create_dataset(
-        "2", data=np.zeros(3, "float32"))), "'dense'")
+        "2", data=np.zeros(3, "float32"))), "layers/dense'")
     _refused(_edit_weights(keras_files, tmp_path, lambda f: f["layers/dense_1/vars"].__delitem__("1")),
-             "dense_1")
+             "layers/dense_1")
 
 
 def test_weights_for_a_layer_the_config_lacks_are_refused(keras_files, tmp_path):
