@@ -480,3 +480,13 @@ def test_an_optimizer_state_of_the_wrong_size_is_refused(tmp_path):
         del f["optimizer/vars/5"]  # iterations, learning_rate, m/v of kernel, m/v of bias: 6 variables
     members["model.weights.h5"] = scratch.read_bytes()
     _refused(_write(tmp_path / "hostile.keras", members), "optimizer holds 5 variables", "needs 6")
+
+
+def test_weights_hidden_under_an_input_layer_are_refused(keras_files, tmp_path):
+    members = _members(keras_files["functional"][0])
+    scratch = tmp_path / "w.h5"
+    scratch.write_bytes(members["model.weights.h5"])
+    with h5py.File(scratch, "r+") as f:
+        f["layers/input_layer/vars"].create_dataset("0", data=np.zeros(3, "float32"))
+    members["model.weights.h5"] = scratch.read_bytes()
+    _refused(_write(tmp_path / "hostile.keras", members), "InputLayer", "layers/input_layer")

@@ -161,7 +161,7 @@ def _layer_config(entry, what):
         raise ModelFileError(f"{what}: layer {entry['class_name']!r} has module {entry.get('module')!r}; "
                              f"expected 'keras.layers'.")
     cls = entry["class_name"]
-    cfg = _plain(entry["config"], f"{what}: layer {cfg_name(entry)!r} ({cls})")
+    cfg = _plain(entry["config"], f"{what}: layer {_entry_name(entry)!r} ({cls})")
     if cls == "LayerNormalization" and isinstance(cfg.get("axis"), list) and len(cfg["axis"]) == 1:
         cfg["axis"] = cfg["axis"][0]  # Keras stores LayerNormalization's axis as a list
     if cls == "InputLayer":
@@ -177,7 +177,7 @@ def _layer_config(entry, what):
     return cls, cfg
 
 
-def cfg_name(entry):
+def _entry_name(entry):
     return entry.get("config", {}).get("name", "?") if isinstance(entry.get("config"), dict) else "?"
 
 
@@ -308,11 +308,9 @@ def _layout(layer):
     n = len(layer.weights)
     if cls in _RECURRENT:
         return [("vars", 0), ("cell/vars", n)]
-    if cls == "Bidirectional":
-        half = len(layer.forward_layer.weights)
+    if cls == "Bidirectional":  # deepgrad's weights: the forward layer's, then the backward layer's
         return ([(f"forward_layer/{p}", k) for p, k in _layout(layer.forward_layer)]
-                + [(f"backward_layer/{p}", k) for p, k in _layout(layer.backward_layer)]
-                + [("vars", 0)]) if half * 2 == n else [("vars", n)]
+                + [(f"backward_layer/{p}", k) for p, k in _layout(layer.backward_layer)] + [("vars", 0)])
     if cls == "TimeDistributed":
         return [("vars", 0)] + [(f"layer/{p}", k) for p, k in _layout(layer.layer)]
     return [("vars", n)]
@@ -377,6 +375,10 @@ def _load_weights(model, names, expected, blob, what, max_bytes):
             if root is not None and set(root.keys()) - expected:
                 raise ModelFileError(f"{what}: {_WEIGHTS} has weights for layers "
                                      f"{sorted(set(root.keys()) - expected)[:10]} that the config does not have.")
+            for name in sorted(expected - set(names)):  # InputLayer groups hold nothing
+                group = _child(root, name, what) if root is not None else None
+                if group is not None and _count_datasets(group):
+                    raise ModelFileError(f"{what}: {_WEIGHTS} holds weights for the InputLayer 'layers/{name}'.")
             values = []
             for layer, name in zip(model.layers, names):
                 lwhat = f"{what}: layer {layer.name!r} ({type(layer).__name__}, weights 'layers/{name}')"
