@@ -145,7 +145,7 @@ def test_checkpoint_weights_only_by_batches(tmp_path):
 
 def test_checkpoint_argument_checks(tmp_path):
     with pytest.raises(ValueError, match="filepath"):
-        ModelCheckpoint(str(tmp_path / "m.keras"))
+        ModelCheckpoint(str(tmp_path / "m.tf"))
     with pytest.raises(ValueError, match="filepath"):
         ModelCheckpoint(str(tmp_path / "m.deepgrad"), save_weights_only=True)
     with pytest.raises(ValueError, match="save_freq"):

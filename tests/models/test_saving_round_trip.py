@@ -131,7 +131,7 @@ def test_save_weights_load_weights_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("call, suffix", [
-    (lambda m, p: m.save(p), "m.keras"),
+    (lambda m, p: m.save(p), "m.tf"),
     (lambda m, p: m.save(p), "m.h5"),
     (lambda m, p: m.save_weights(p), "w.weights.h5"),
     (lambda m, p: m.save_weights(p), "w.deepgrad"),

@@ -22,8 +22,9 @@ class ModelCheckpoint(Callback):
     Args:
         filepath: where to save; formatted with ``str.format(epoch=epoch + 1, **logs)``
             (``"ckpt-{epoch:02d}-{val_loss:.3f}.deepgrad"``), and ``batch=batch + 1`` when
-            saving by batches. Must end in ``.deepgrad``, or ``.safetensors`` when
-            ``save_weights_only`` (Keras: ``.keras`` / ``.weights.h5``).
+            saving by batches. Must end in ``.deepgrad`` or ``.keras`` (a Keras 3 file, see
+            :mod:`deepgrad.models.keras_file`), or ``.safetensors`` when ``save_weights_only``
+            (Keras: ``.weights.h5``).
         monitor: the logged quantity compared by ``save_best_only`` (default ``"val_loss"``).
         verbose: 1 prints ``Epoch 1: val_loss improved from None to 0.17702, saving model to ...``.
         save_best_only: save only when ``monitor`` improves on the best value so far (the first
@@ -42,10 +43,10 @@ class ModelCheckpoint(Callback):
         if not isinstance(filepath, (str, os.PathLike)):
             raise TypeError(f"{where}: `filepath` must be a str or os.PathLike, got {type(filepath).__name__}.")
         filepath = os.fspath(filepath)
-        suffix = ".safetensors" if self.save_weights_only else ".deepgrad"
-        if not filepath.endswith(suffix):
-            raise ValueError(f"{where}: `filepath` must end in '{suffix}' when save_weights_only="
-                             f"{self.save_weights_only}, got {filepath!r}.")
+        suffixes = (".safetensors",) if self.save_weights_only else (".deepgrad", ".keras")
+        if not filepath.endswith(suffixes):
+            raise ValueError(f"{where}: `filepath` must end in {' or '.join(map(repr, suffixes))} when "
+                             f"save_weights_only={self.save_weights_only}, got {filepath!r}.")
         self.filepath = filepath
         self.monitor = monitor
         self.mode = check_monitor_args(monitor, mode, where)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 
 from ..io import atomic_write
+from .keras_file import KERAS_EXTENSION
+from .keras_file_save import save_keras
 from .saving import (FORMAT_VERSION, MAX_FILE_BYTES, MODEL_EXTENSION, WEIGHTS, WEIGHTS_EXTENSION,
                      WEIGHTS_FORMAT, ModelFileError, _check_path, _read_bounded, check_weights,
                      parse_safetensors, read_archive, weights_bytes, write_archive)
@@ -18,17 +20,25 @@ __all__ = ["save_model", "save_weights", "load_weights", "SavingMixin"]
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save architecture, weights and (``include_optimizer``) optimizer config and state.
 
-    ``filepath`` must end in ``.deepgrad``; the write is atomic (temporary file, fsync,
-    rename). With ``overwrite=False`` an existing file raises ``FileExistsError``.
+    ``filepath`` must end in ``.deepgrad``, or in ``.keras`` for a Keras 3 file that
+    ``keras.models.load_model`` reads (:mod:`deepgrad.models.keras_file_save`). The write is
+    atomic (temporary file, fsync, rename). With ``overwrite=False`` an existing file raises
+    ``FileExistsError``.
     """
     where = "save"
-    path = _check_path(filepath, "filepath", where, MODEL_EXTENSION)
+    keras = isinstance(filepath, (str, os.PathLike)) and os.fspath(filepath).endswith(KERAS_EXTENSION)
+    path = _check_path(filepath, "filepath", where, KERAS_EXTENSION if keras else MODEL_EXTENSION)
     if not isinstance(overwrite, bool) or not isinstance(include_optimizer, bool):
         raise TypeError(f"{where}: `overwrite` and `include_optimizer` must be bools, "
                         f"got {overwrite!r} and {include_optimizer!r}.")
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{where}: {path!r} exists and `overwrite` is False.")
-    write_archive(path, model, include_optimizer)
+    if keras:
+        if not model.built:
+            raise ValueError(f"{where}: the model has no weights yet; build it (or call fit) first.")
+        save_keras(model, path, include_optimizer)
+    else:
+        write_archive(path, model, include_optimizer)
 
 def save_weights(model, filepath, overwrite=True):
     """Save the weights alone as safetensors (``filepath`` must end in ``.safetensors``), atomically."""

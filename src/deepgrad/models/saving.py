@@ -542,7 +542,8 @@ def load_model(filepath, compile=True, max_bytes=MAX_FILE_BYTES):
     """Load a model saved by ``model.save``: architecture, weights, optimizer and its state.
 
     Args:
-        filepath: path of a ``.deepgrad`` file.
+        filepath: path of a ``.deepgrad`` file, or of a Keras 3 ``.keras`` file (see
+            :mod:`deepgrad.models.keras_file`: what loads and what is refused).
         compile: compile the model with the saved optimizer (state included), loss and metrics
             (default True); ``False`` returns an uncompiled model with the weights.
         max_bytes: refuse files (and total uncompressed members) larger than this.
@@ -556,8 +557,11 @@ def load_model(filepath, compile=True, max_bytes=MAX_FILE_BYTES):
         FileNotFoundError: no such file.
     """
     where = "load_model"
-    path = _check_path(filepath, "filepath", where, MODEL_EXTENSION)
     if not isinstance(compile, bool):
         raise TypeError(f"{where}: `compile` must be a bool, got {type(compile).__name__}.")
+    if isinstance(filepath, (str, os.PathLike)) and os.fspath(filepath).endswith(".keras"):
+        from .keras_file import load_keras
+        return load_keras(os.fspath(filepath), compile, max_bytes, where)
+    path = _check_path(filepath, "filepath", where, MODEL_EXTENSION)
     model, _ = restore(path, max_bytes, where, compile=compile)
     return model
