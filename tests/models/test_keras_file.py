@@ -134,8 +134,6 @@ def test_embedding_mask_zero_is_restored_and_padding_is_masked(tmp_path):
     np.testing.assert_allclose(model.predict(x, verbose=0), km.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.xfail(strict=False, reason="Sequential passes masks between layers once the lead's mask wiring "
-                   "(main) is merged; then this passes and the marker goes")
 def test_padded_sequences_predict_as_keras_through_a_loaded_mask(tmp_path):
     keras.utils.set_random_seed(4)
     km = keras.Sequential([keras.Input((6,)), KL.Embedding(10, 4, mask_zero=True), KL.LSTM(3), KL.Dense(1)])

@@ -58,8 +58,6 @@ def _assert_unchanged(m, before, folder):
         np.testing.assert_array_equal(after["state"][k], before["state"][k])
 
 
-_BUILDS_ON_BAD_Y = pytest.mark.xfail(strict=False, reason="open bug (lead fixing on main): bad y/sample_weight on "
-                                     "an UNBUILT model builds the model before refusing")
 
 X32 = X.astype(np.float32)
 CASES = [
@@ -71,8 +69,7 @@ CASES = [
     ("fit x complex", BUILT, lambda m, p: m.fit(X + 1j, Y, verbose=0), TypeError, r"`x`.*complex"),
     ("fit x features", BUILT, lambda m, p: m.fit(X[:, :3], Y, verbose=0), ValueError, r"`x`"),
     ("fit y rows", BUILT, lambda m, p: m.fit(X, Y[:5], verbose=0), ValueError, r"`y`"),
-    pytest.param("fit y rows unbuilt", UNBUILT, lambda m, p: m.fit(X, Y[:5], verbose=0), ValueError, r"`y`",
-                 marks=_BUILDS_ON_BAD_Y),
+    pytest.param("fit y rows unbuilt", UNBUILT, lambda m, p: m.fit(X, Y[:5], verbose=0), ValueError, r"`y`"),
     ("fit y NaN", BUILT, lambda m, p: m.fit(X, Y * np.nan, verbose=0), ValueError, r"`y`"),
     ("fit epochs 0", BUILT, lambda m, p: m.fit(X, Y, epochs=-1, verbose=0), ValueError, r"epochs"),
     ("fit epochs str", UNBUILT, lambda m, p: m.fit(X, Y, epochs="2", verbose=0), TypeError, r"epochs"),
@@ -87,8 +84,7 @@ CASES = [
     ("fit sample_weight 1e39", BUILT, lambda m, p: m.fit(X, Y, sample_weight=np.full(8, 1e39), verbose=0),
      ValueError, r"sample_weight"),
     pytest.param("fit sample_weight unbuilt", UNBUILT,
-                 lambda m, p: m.fit(X, Y, sample_weight=np.ones(3), verbose=0), ValueError, r"sample_weight",
-                 marks=_BUILDS_ON_BAD_Y),
+                 lambda m, p: m.fit(X, Y, sample_weight=np.ones(3), verbose=0), ValueError, r"sample_weight"),
     ("fit callbacks", BUILT, lambda m, p: m.fit(X, Y, verbose=0, callbacks=[print]), TypeError, r"callbacks"),
     # evaluate
     ("evaluate x None", BUILT, lambda m, p: m.evaluate(None, Y, verbose=0), ValueError, r"`x`"),

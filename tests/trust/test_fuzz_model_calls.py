@@ -86,10 +86,6 @@ def test_any_call_is_refused_unchanged_or_accepted_finite(built, call, x, y, sw,
             out = _call(m, call, *args)
     except (ValueError, TypeError) as e:
         after = _state(m)
-        if not built and after[0] and ("`y`" in str(e) or "sample_weight" in str(e)):
-            # The lead's open bug (fixed on main): bad y/sample_weight on an UNBUILT model builds it before
-            # refusing. Tested as xfail in tests/models/test_training_bad_input.py; here only the message.
-            return
         assert after[0] == before[0], f"{call} built the model before refusing: {e}"
         assert after[2] == before[2], f"{call} stepped the optimizer before refusing: {e}"
         assert after[3] == before[3], f"{call} drew from deepgrad.config.rng() before refusing: {e}"
