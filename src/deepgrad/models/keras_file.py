@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import io as _io
 import re
-import struct
 import warnings
 import zipfile
 
 import numpy as np
 
 from .. import config
-from .saving import MAX_FILE_BYTES, ModelFileError, _read_bounded, parse_json
+from .saving import MAX_FILE_BYTES, ModelFileError, open_zip, parse_json
 
 KERAS_EXTENSION = ".keras"
 KERAS_VERSION = "3.15.1"  # the Keras these files were checked against (metadata.json)
@@ -63,14 +62,7 @@ _NEUTRAL = {
 
 # ---------------------------------------------------------------------- the zip
 def _read_zip(path, max_bytes, where) -> dict:
-    data = _read_bounded(path, max_bytes, where)
-    try:
-        zf = zipfile.ZipFile(_io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError, struct.error, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{where}: {path!r} is not a readable .keras file (truncated or corrupted "
-                             f"zip: {e}).") from None
+    zf, infos = open_zip(path, max_bytes, where, ".keras file")
     names = [i.filename for i in infos]
     for name in names:
         if name not in _MEMBERS and not name.rstrip("/") == "assets":

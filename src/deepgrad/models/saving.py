@@ -176,16 +176,22 @@ def _safe_member_name(name: str) -> bool:
             and "\x00" not in name)
 
 
-def read_archive(path, max_bytes=MAX_FILE_BYTES, where="load_model") -> dict:
-    """Read and check a ``.deepgrad`` archive; returns ``{member name: bytes}`` (nothing is extracted)."""
+def open_zip(path, max_bytes, where, kind):
+    """The zip at ``path``, read whole (at most ``max_bytes``) and opened in memory, and its member
+    list; a truncated or corrupted one is a ModelFileError naming ``kind`` ("deepgrad file")."""
     data = _read_bounded(path, max_bytes, where)
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
-        infos = zf.infolist()
+        return zf, zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
             NotImplementedError, struct.error, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{where}: {path!r} is not a readable deepgrad file (truncated or corrupted "
+        raise ModelFileError(f"{where}: {path!r} is not a readable {kind} (truncated or corrupted "
                              f"zip: {e}).") from None
+
+
+def read_archive(path, max_bytes=MAX_FILE_BYTES, where="load_model") -> dict:
+    """Read and check a ``.deepgrad`` archive; returns ``{member name: bytes}`` (nothing is extracted)."""
+    zf, infos = open_zip(path, max_bytes, where, "deepgrad file")
     names = [i.filename for i in infos]
     for name in names:
         if not _safe_member_name(name):
