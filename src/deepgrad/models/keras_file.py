@@ -35,7 +35,7 @@ import zipfile
 import numpy as np
 
 from .. import config
-from .saving import MAX_FILE_BYTES, ModelFileError, open_zip, parse_json
+from .saving import MAX_FILE_BYTES, ModelFileError, open_zip, parse_json, read_member
 
 KERAS_EXTENSION = ".keras"
 KERAS_VERSION = "3.15.1"  # the Keras these files were checked against (metadata.json)
@@ -85,16 +85,7 @@ def _read_zip(path, max_bytes, where) -> dict:
         if info.file_size > _MAX_RATIO * max(info.compress_size, 1):
             raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} expands {info.file_size} bytes from "
                                  f"{info.compress_size}: a compression ratio over {_MAX_RATIO} (zip bomb?).")
-        try:
-            with zf.open(info) as f:
-                raw = f.read(info.file_size + 1)
-        except Exception as e:  # bad CRC, truncated data, broken compressed stream
-            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} is corrupted "
-                                 f"({type(e).__name__}: {str(e)[:200]}).") from None
-        if len(raw) != info.file_size:
-            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} has {len(raw)} bytes, "
-                                 f"its entry says {info.file_size}.")
-        members[info.filename] = raw
+        members[info.filename] = read_member(zf, info, path, where)
     for required in _MEMBERS:
         if required not in members:
             raise ModelFileError(f"{where}: {path!r} has no {required!r}; it is not a Keras 3 .keras file.")

@@ -189,6 +189,21 @@ def open_zip(path, max_bytes, where, kind):
                              f"zip: {e}).") from None
 
 
+def read_member(zf, info, path, where) -> bytes:
+    """One member's bytes, as long as its entry says (a bad CRC, truncated data or a broken
+    compressed stream is a ModelFileError)."""
+    try:
+        with zf.open(info) as f:
+            raw = f.read(info.file_size + 1)
+    except Exception as e:  # bad CRC, truncated data, broken compressed stream
+        raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} is corrupted "
+                             f"({type(e).__name__}: {str(e)[:200]}).") from None
+    if len(raw) != info.file_size:
+        raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} has {len(raw)} bytes, "
+                             f"its entry says {info.file_size}.")
+    return raw
+
+
 def read_archive(path, max_bytes=MAX_FILE_BYTES, where="load_model") -> dict:
     """Read and check a ``.deepgrad`` archive; returns ``{member name: bytes}`` (nothing is extracted)."""
     zf, infos = open_zip(path, max_bytes, where, "deepgrad file")
@@ -217,16 +232,7 @@ def read_archive(path, max_bytes=MAX_FILE_BYTES, where="load_model") -> dict:
                                  f"{info.compress_size}: a compression ratio over {_MAX_RATIO} (zip bomb?).")
         if info.flag_bits & 0x1:
             raise ModelFileError(f"{where}: member {info.filename!r} is encrypted.")
-        try:
-            with zf.open(info) as f:
-                raw = f.read(info.file_size + 1)
-        except Exception as e:  # bad CRC, truncated data, broken compressed stream
-            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} is corrupted "
-                                 f"({type(e).__name__}: {str(e)[:200]}).") from None
-        if len(raw) != info.file_size:
-            raise ModelFileError(f"{where}: member {info.filename!r} of {path!r} has {len(raw)} bytes, "
-                                 f"its entry says {info.file_size}.")
-        members[info.filename] = raw
+        members[info.filename] = read_member(zf, info, path, where)
     for required in (METADATA, CONFIG, WEIGHTS):
         if required not in members:
             raise ModelFileError(f"{where}: {path!r} has no {required!r}; it is not a deepgrad model file.")
