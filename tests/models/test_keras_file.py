@@ -68,7 +68,8 @@ def _keras_activation_layers():
                              KL.BatchNormalization(scale=False), KL.Flatten()])
 
 
-KERAS_BUILT = {"activations": (_keras_activation_layers, (6,)), "mlp": (_keras_mlp, (4,)), "recurrent": (_keras_recurrent, (5, 3)),
+KERAS_BUILT = {"activations": (_keras_activation_layers, (6,)), "mlp": (_keras_mlp, (4,)),
+               "recurrent": (_keras_recurrent, (5, 3)),
                "bidirectional": (_keras_bidirectional, "tokens"), "functional": (_keras_functional, (4,)),
                "reshaping": (_keras_reshaping, (5, 3))}
 

@@ -1,4 +1,5 @@
-"""The argument checks of fit / evaluate / predict: data arrays, callbacks, class weights, verbosity.
+"""The argument checks of fit / evaluate / predict: data arrays (against the model's input and
+output), callbacks, class weights, verbosity.
 
 Each returns the checked value or raises ValueError/TypeError naming the argument, what was
 expected and what came; none changes any state.
@@ -14,6 +15,7 @@ import numpy as np
 from .._blas import all_finite
 from .._validation import check_int
 from ..callbacks.base import Callback, CallbackList
+from ..losses import SparseCategoricalCrossentropy
 
 
 def as_numeric(a, name, where):
@@ -25,7 +27,8 @@ def as_numeric(a, name, where):
     except ValueError:
         raise ValueError(f"{where}: `{name}` must be a rectangular numeric array (ragged rows?).") from None
     if arr.dtype == object:
-        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, got ragged or mixed rows (dtype object).")
+        raise ValueError(f"{where}: `{name}` must be a rectangular numeric array, "
+                         f"got ragged or mixed rows (dtype object).")
     if arr.dtype.kind == "c":  # NumPy would drop the imaginary part with only a warning
         raise TypeError(f"{where}: `{name}` must be real, got complex dtype {arr.dtype}.")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -110,7 +113,8 @@ def check_class_weight(class_weight, where):
     if class_weight is None:
         return None
     if not isinstance(class_weight, dict):
-        raise TypeError(f"{where}: `class_weight` must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
+        raise TypeError(f"{where}: `class_weight` must be a dict {{class index: weight}}, "
+                        f"got {type(class_weight).__name__}.")
     checked = {}
     for cls, w in class_weight.items():
         if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or cls < 0:
@@ -133,3 +137,92 @@ def check_validation_freq(freq, where):
 def should_validate(epoch, freq):
     """Keras's ``_should_eval``: every ``freq``-th epoch, or the 1-based epochs listed."""
     return (epoch + 1) in freq if isinstance(freq, tuple) else (epoch + 1) % freq == 0
+
+
+# ---------------------------------------------------------------------- the model's data
+def prepare_x(model, x, name, where, like=None):
+    """``x`` checked against ``model``'s input and cast to its dtype. ``like``: the sample shape
+    ``x`` must have when the model is not built yet. Builds nothing (the caller builds once every
+    argument of the call has passed)."""
+    arr = as_numeric(x, name, where)
+    if arr.ndim < 2:
+        raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), "
+                         f"got shape {arr.shape}.")
+    expected = tuple(model.input_shape[1:]) if model.built else like
+    if expected is not None and not shape_matches(arr.shape[1:], expected):
+        raise ValueError(f"{where}: `{name}` must have samples of shape {tuple(expected)}, got {arr.shape[1:]} "
+                         f"(full shape {arr.shape}).")
+    if not finite_data(arr):
+        raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
+    if not model.layers:
+        return arr
+    return cast_in_range(arr, model.layers[0].dtype, name, where, narrowest_dtype(model.layers))
+
+
+def output_shape_for(model, x):
+    """``model``'s output shape for inputs like ``x``, without building it (so a refused ``y``
+    leaves an unbuilt model unbuilt and the random generator untouched)."""
+    if model.built:
+        return model.output_shape
+    shape = (None,) + tuple(x.shape[1:])
+    for layer in model.layers:
+        shape = tuple(layer.compute_output_shape(shape))
+    return shape
+
+
+def narrowest_dtype(layers):
+    """The float dtype with the smallest range among ``layers`` (the one data must fit)."""
+    floats = [np.dtype(layer.dtype) for layer in layers if np.dtype(layer.dtype).kind == "f"]
+    return min(floats, key=lambda d: np.finfo(d).max) if floats else None
+
+
+def prepare_y(model, y, x, where, name="y"):
+    """``y`` checked against ``model``'s output for ``x`` (one row per sample of ``x``): integer
+    labels in range for a sparse loss, else the output's shape ((N,) taken for an (N, 1) output)."""
+    n = x.shape[0]
+    arr = as_numeric(y, name, where)
+    if arr.ndim == 0 or arr.shape[0] != n:
+        raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
+    if not finite_data(arr):
+        raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
+    out_shape = output_shape_for(model, x)
+    width = out_shape[-1] if out_shape else None
+    if isinstance(model.loss, SparseCategoricalCrossentropy):
+        if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
+            raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, "
+                             f"got {arr.shape}.")
+        ignore = getattr(model.loss, "ignore_class", None)  # its labels are skipped (Keras)
+        lab = arr if ignore is None or not np.any(arr != ignore) else arr[arr != ignore]
+        if np.any(arr != np.round(arr)) or lab.min() < 0 or lab.max() >= width:
+            raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), "
+                             f"got values in [{lab.min()}, {lab.max()}].")
+        return arr.astype(np.int64, copy=False)
+    if (width == 1 and arr.ndim == len(out_shape) - 1
+            and shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
+        arr = arr.reshape(arr.shape + (1,))
+    if width is not None and not shape_matches(arr.shape[1:], out_shape[1:]):
+        hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
+        raise ValueError(f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) "
+                         f"to match the model output {out_shape}, got {arr.shape}{hint}.")
+    return cast_in_range(arr, model.layers[0].dtype, name, where, narrowest_dtype(model.layers))
+
+
+def prepare_sample_weight(model, sw, n, where, name="sample_weight"):
+    """``n`` finite, non-negative weights in ``model``'s dtype, or None."""
+    if sw is None:
+        return None
+    arr = as_numeric(sw, name, where)
+    if arr.shape != (n,):
+        raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
+    return cast_in_range(arr, model.layers[0].dtype, name, where, narrowest_dtype(model.layers))
+
+
+def class_weight_to_sample_weight(class_weight, y, dtype):
+    """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
+    sw = np.ones(len(y), dtype=dtype)
+    for cls, w in class_weight.items():
+        sw[labels == cls] = w
+    return sw

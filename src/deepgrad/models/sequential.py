@@ -1,9 +1,10 @@
 """``Sequential``: a stack of layers with Keras's API.
 
-This module holds the model's structure (add, build, compile, summary, weights) and its two
-passes (``forward``, ``backward``). The training loop (``fit``, ``evaluate``, ``predict``) lives
-in ``training.py``; one step reads, from data to updated weights (runnable by hand on a
-built, compiled model: ``compile`` sets up ``grads_and_vars``)::
+This module holds the model's structure (add, build, compile, summary, weights), its two
+passes (``forward``, ``backward``) and one training step (``_train_step``) built from them. The
+loops around it (``fit``, ``evaluate``, ``predict``) live in ``training.py``. One step reads,
+from data to updated weights (runnable by hand on a built, compiled model: ``compile`` sets up
+``grads_and_vars``)::
 
     with model.fused_logits():                         # compile's decision: see _configure_output
         out  = model.forward(x, training=True)         # each layer caches what it needs
@@ -28,6 +29,7 @@ from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..layers.base import Layer, unique_name
 from ..layers.core import InputLayer
+from . import _data_checks
 from .save_load import SavingMixin
 from .training import TrainingMixin
 
@@ -403,6 +405,30 @@ class Sequential(TrainingMixin, SavingMixin):
                 break
         return grad
 
+    def _train_step(self, x, y, sw):
+        """One training step, from a batch to updated weights: forward -> loss -> backward ->
+        regularization -> ``optimizer.apply_gradients`` -> weight constraints. Returns
+        ``(loss, output)``; ``fit`` and ``train_on_batch`` (training.py) call it for each batch.
+
+        A model without trainable weights only computes the loss (Keras warns and trains nothing).
+        """
+        with self.fused_logits():  # compile's fused softmax/sigmoid + CE decision (out: logits)
+            out = self.forward(x, training=True)
+            loss, dout = self.loss_fn.value_and_grad(y, out, sw, mask=self.output_mask)
+            weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
+            if weight != 1.0:
+                loss, dout = loss * weight, dout * weight
+            if self.grads_and_vars:
+                self.backward(dout)
+        if self.grads_and_vars:
+            loss += self.add_regularization_gradients()
+            self.optimizer.apply_gradients(self.grads_and_vars)
+            # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
+            for w in self.trainable_weights:
+                if w.constraint is not None:
+                    w.value[...] = w.constraint(w.value)
+        return loss, out
+
     def _reuse_buffers(self, enabled: bool):
         """Let layers write inference outputs into reused buffers (predict/evaluate loops only)."""
         for layer in self._layers:
@@ -427,7 +453,8 @@ class Sequential(TrainingMixin, SavingMixin):
         return float(sum(w.regularizer(w.value) for w in self.trainable_weights if w.regularizer is not None))
 
     def __call__(self, x, training=False):
-        x = self._prepare_x(x, "x", "__call__")
+        x = _data_checks.prepare_x(self, x, "x", "__call__")
+        self._build_for(x)
         return self._forward_rows(x, training=training)
 
     # ------------------------------------------------------------------ summary

@@ -1,9 +1,9 @@
 """The training loop: ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` calls, with Keras semantics.
 
-One training step (:meth:`TrainingMixin._train_step`), from data to updated weights:
-forward -> loss value and gradient -> backward -> regularization gradients ->
-``optimizer.apply_gradients`` -> weight constraints (``w <- constraint(w)``, as Keras).
-Nothing else touches the weights.
+Each batch goes through one training step, ``Sequential._train_step`` in ``sequential.py`` beside
+the forward and backward passes it runs: forward -> loss value and gradient -> backward ->
+regularization gradients -> ``optimizer.apply_gradients`` -> weight constraints
+(``w <- constraint(w)``, as Keras). Nothing else touches the weights.
 
 Batch GD, SGD and mini-batch GD are the same loop at different ``batch_size``: ``batch_size=1``
 is stochastic gradient descent, ``batch_size=None`` (or ``len(x)``) full-batch gradient descent
@@ -20,7 +20,6 @@ import warnings
 import numpy as np
 
 from .. import config
-from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .._validation import check_float, check_int
 from ..callbacks.base import CallbackList, History
@@ -32,96 +31,12 @@ from . import data_adapter as adapter
 class TrainingMixin:
     """fit / evaluate / predict for :class:`~deepgrad.models.Sequential`."""
 
-    # ------------------------------------------------------------------ data checks
-    def _prepare_x(self, x, name, where, build=True, like=None):
-        """Check and cast ``x``; build an unbuilt model for it unless ``build=False`` (then the
-        caller builds with :meth:`_build_for` once its other arguments passed their checks).
-        ``like``: the sample shape ``x`` must have when the model is not built yet."""
-        arr = checks.as_numeric(x, name, where)
-        if arr.ndim < 2:
-            raise ValueError(f"{where}: `{name}` must have a batch axis and feature axes (ndim >= 2), got shape {arr.shape}.")
-        expected = tuple(self._input_shape) if self.built else like
-        if expected is not None and not checks.shape_matches(arr.shape[1:], expected):
-            raise ValueError(
-                f"{where}: `{name}` must have samples of shape {tuple(expected)}, got {arr.shape[1:]} "
-                f"(full shape {arr.shape})."
-            )
-        if not checks.finite_data(arr):
-            raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        if not self._layers:
-            return arr
-        out = checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
-        if build:
-            self._build_for(out)
-        return out
-
+    # ------------------------------------------------------------------ build
     def _build_for(self, x):
         """Build an unbuilt model for ``x``'s samples: the first state change (it draws the
         initial weights), made only after every argument of the call was checked."""
         if not self.built:
             self.build((None,) + x.shape[1:])
-
-    def _output_shape_for(self, x):
-        """The model's output shape for inputs like ``x``, without building it (so a refused
-        ``y`` leaves an unbuilt model unbuilt and the random generator untouched)."""
-        if self.built:
-            return self.output_shape
-        shape = (None,) + tuple(x.shape[1:])
-        for layer in self._layers:
-            shape = tuple(layer.compute_output_shape(shape))
-        return shape
-
-    def _narrowest_dtype(self):
-        """The float dtype with the smallest range among the layers (the one data must fit)."""
-        floats = [np.dtype(l.dtype) for l in self._layers if np.dtype(l.dtype).kind == "f"]
-        return min(floats, key=lambda d: np.finfo(d).max) if floats else None
-
-    def _prepare_y(self, y, x, where, name="y"):
-        """Check ``y`` against the model's output for ``x`` (one row per sample of ``x``)."""
-        n = x.shape[0]
-        arr = checks.as_numeric(y, name, where)
-        if arr.ndim == 0 or arr.shape[0] != n:
-            raise ValueError(f"{where}: `{name}` must have {n} rows (one per sample of x), got shape {arr.shape}.")
-        if not checks.finite_data(arr):
-            raise ValueError(f"{where}: `{name}` contains NaN or Inf.")
-        out_shape = self._output_shape_for(x)
-        width = out_shape[-1] if out_shape else None
-        if isinstance(self.loss, losses_mod.SparseCategoricalCrossentropy):
-            if arr.ndim > len(out_shape) or (arr.ndim == len(out_shape) and arr.shape[-1] != 1):
-                raise ValueError(f"{where}: `{name}` must hold integer class labels of shape (N,) for a sparse loss, got {arr.shape}.")
-            ignore = getattr(self.loss, "ignore_class", None)  # its labels are skipped (Keras)
-            lab = arr if ignore is None or not np.any(arr != ignore) else arr[arr != ignore]
-            if np.any(arr != np.round(arr)) or lab.min() < 0 or lab.max() >= width:
-                raise ValueError(f"{where}: `{name}` labels must be integers in [0, {width}), got values in [{lab.min()}, {lab.max()}].")
-            return arr.astype(np.int64, copy=False)
-        if (width == 1 and arr.ndim == len(out_shape) - 1
-                and checks.shape_matches(arr.shape[1:], out_shape[1:-1])):  # Keras: (N,) targets for an (N, 1) output
-            arr = arr.reshape(arr.shape + (1,))
-        if width is not None and not checks.shape_matches(arr.shape[1:], out_shape[1:]):
-            hint = " (one-hot encode it with deepgrad.utils.to_categorical)" if arr.ndim == 1 and width > 1 else ""
-            raise ValueError(
-                f"{where}: `{name}` must have shape (N, {', '.join(str(d) for d in out_shape[1:])}) to match the "
-                f"model output {out_shape}, got {arr.shape}{hint}."
-            )
-        return checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
-
-    def _prepare_sample_weight(self, sw, n, where, name="sample_weight"):
-        if sw is None:
-            return None
-        arr = checks.as_numeric(sw, name, where)
-        if arr.shape != (n,):
-            raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
-        return checks.cast_in_range(arr, self._layers[0].dtype, name, where, self._narrowest_dtype())
-
-    def _class_weight_to_sample_weight(self, class_weight, y, where):
-        """Each sample's weight from its class (Keras: classes missing from the dict weigh 1)."""
-        labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
-        sw = np.ones(len(y), dtype=self._layers[0].dtype)
-        for cls, w in class_weight.items():
-            sw[labels == cls] = w
-        return sw
 
     def _build_metrics(self, y, where):
         """Resolve the metric names once the target and output shapes are known.
@@ -154,28 +69,6 @@ class TrainingMixin:
         return self.compiled_metrics
 
     # ------------------------------------------------------------------ one step
-    def _train_step(self, x, y, sw):
-        """forward -> loss -> backward -> regularization -> optimizer. Returns (loss, output).
-
-        A model without trainable weights only computes the loss (Keras warns and trains nothing).
-        """
-        with self.fused_logits():  # compile's fused softmax/sigmoid + CE decision (out: logits)
-            out = self.forward(x, training=True)
-            loss, dout = self.loss_fn.value_and_grad(y, out, sw, mask=self.output_mask)
-            weight = getattr(self, "_loss_weight", 1.0)  # compile(loss_weights=), as Keras
-            if weight != 1.0:
-                loss, dout = loss * weight, dout * weight
-            if self.grads_and_vars:
-                self.backward(dout)
-        if self.grads_and_vars:
-            loss += self.add_regularization_gradients()
-            self.optimizer.apply_gradients(self.grads_and_vars)
-            # weight constraints (deepgrad.constraints), as Keras: w <- constraint(w) after the step
-            for w in self.trainable_weights:
-                if w.constraint is not None:
-                    w.value[...] = w.constraint(w.value)
-        return loss, out
-
     def _probabilities(self, out):
         return self.output_activation.forward(out) if self.output_activation is not None else out
 
@@ -271,9 +164,9 @@ class TrainingMixin:
         x, y = checks.check_rows(x, y, where)
         n_all = x.shape[0]
         batch_size = n_all if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
-        x = self._prepare_x(x, "x", where, build=False)
-        y = self._prepare_y(y, x, where)
-        sw = self._prepare_sample_weight(sample_weight, n_all, where)
+        x = checks.prepare_x(self, x, "x", where)
+        y = checks.prepare_y(self, y, x, where)
+        sw = checks.prepare_sample_weight(self, sample_weight, n_all, where)
         val = None
         if validation_data is not None and not adapter.is_batch_iterable(validation_data):
             val = self._validation_batches(validation_data, validation_steps, validation_batch_size or batch_size,
@@ -287,7 +180,7 @@ class TrainingMixin:
                                        validation_batch_size or batch_size)
             x, y, sw = x[:split_at], y[:split_at], (None if sw is None else sw[:split_at])
         if class_weight is not None:  # as Keras: the training rows only, never the validation rows
-            sw = self._class_weight_to_sample_weight(class_weight, y, where)
+            sw = checks.class_weight_to_sample_weight(class_weight, y, self.layers[0].dtype)
         self._build_for(x)  # every argument checked: the first state change
         # a stateful layer with a static batch size takes no other batch size (Keras)
         check_batch_split(self.layers, x.shape[0], batch_size, where)
@@ -312,19 +205,19 @@ class TrainingMixin:
                              f"(x_val, y_val, sample_weight), or an iterable of such batches.")
         vx, vy = checks.check_rows(validation_data[0], validation_data[1], where,
                                    "validation_data[0]", "validation_data[1]")
-        vx = self._prepare_x(vx, "validation_data[0]", where, build=False, like=like)
-        vy = self._prepare_y(vy, vx, where, "validation_data[1]")
-        vsw = self._prepare_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
+        vx = checks.prepare_x(self, vx, "validation_data[0]", where, like=like)
+        vy = checks.prepare_y(self, vy, vx, where, "validation_data[1]")
+        vsw = checks.prepare_sample_weight(self, validation_data[2] if len(validation_data) == 3 else None,
                                           vx.shape[0], where, "validation_data[2]")
         return adapter.ArrayBatches(vx, vy, vsw, batch_size)
 
     def _batch_preparer(self, where, argname="x"):
         """The checks of one batch from an iterable (the array path's), then the build."""
         def prepare(x, y, sw):
-            x = self._prepare_x(x, argname, where, build=False)
+            x = checks.prepare_x(self, x, argname, where)
             if y is not None:
-                y = self._prepare_y(y, x, where, f"{argname} targets")
-                sw = self._prepare_sample_weight(sw, x.shape[0], where, f"{argname} sample_weight")
+                y = checks.prepare_y(self, y, x, where, f"{argname} targets")
+                sw = checks.prepare_sample_weight(self, sw, x.shape[0], where, f"{argname} sample_weight")
             self._build_for(x)
             return x, y, sw
         return prepare
@@ -436,9 +329,9 @@ class TrainingMixin:
                 raise ValueError(f"{where}: `steps` applies to an iterable of batches, got steps={steps} with arrays.")
             x, y = checks.check_rows(x, y, where)
             batch_size = x.shape[0] if batch_size is None else check_int(batch_size, "batch_size", where, minimum=1)
-            x = self._prepare_x(x, "x", where, build=False)
-            y = self._prepare_y(y, x, where)
-            sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+            x = checks.prepare_x(self, x, "x", where)
+            y = checks.prepare_y(self, y, x, where)
+            sw = checks.prepare_sample_weight(self, sample_weight, x.shape[0], where)
             self._build_for(x)
             check_batch_split(self.layers, x.shape[0], batch_size, where)
             data, y_sample = adapter.ArrayBatches(x, y, sw, batch_size), y
@@ -471,7 +364,8 @@ class TrainingMixin:
                 raise ValueError(f"{where}: `steps` applies to an iterable of batches, got steps={steps} with arrays.")
             if batch_size is not None:
                 batch_size = check_int(batch_size, "batch_size", where, minimum=1)
-            x = self._prepare_x(x, "x", where)
+            x = checks.prepare_x(self, x, "x", where)
+            self._build_for(x)
             batch_size = batch_size or max(x.shape[0], 1)
             check_batch_split(self.layers, x.shape[0], batch_size, where)
             n = x.shape[0]
@@ -512,12 +406,12 @@ class TrainingMixin:
             raise ValueError(f"{where}: give `class_weight` or `sample_weight`, not both.")
         class_weight = checks.check_class_weight(class_weight, where)
         x, y = checks.check_rows(x, y, where)
-        x = self._prepare_x(x, "x", where, build=False)
-        y = self._prepare_y(y, x, where)
-        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        x = checks.prepare_x(self, x, "x", where)
+        y = checks.prepare_y(self, y, x, where)
+        sw = checks.prepare_sample_weight(self, sample_weight, x.shape[0], where)
         self._build_for(x)
         if class_weight is not None:
-            sw = self._class_weight_to_sample_weight(class_weight, y, where)
+            sw = checks.class_weight_to_sample_weight(class_weight, y, self.layers[0].dtype)
         self._build_metrics(y, where)
         self._prepare_training()
         self._warn_if_nothing_trains()
@@ -537,9 +431,9 @@ class TrainingMixin:
         where = "test_on_batch"
         self._require_compiled(where)
         x, y = checks.check_rows(x, y, where)
-        x = self._prepare_x(x, "x", where, build=False)
-        y = self._prepare_y(y, x, where)
-        sw = self._prepare_sample_weight(sample_weight, x.shape[0], where)
+        x = checks.prepare_x(self, x, "x", where)
+        y = checks.prepare_y(self, y, x, where)
+        sw = checks.prepare_sample_weight(self, sample_weight, x.shape[0], where)
         self._build_for(x)
         self._build_metrics(y, where)
         logs = self._evaluate_batches(adapter.ArrayBatches(x, y, sw, x.shape[0]))
@@ -547,7 +441,8 @@ class TrainingMixin:
 
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
-        x = self._prepare_x(x, "x", "predict_on_batch")
+        x = checks.prepare_x(self, x, "x", "predict_on_batch")
+        self._build_for(x)
         return self._forward_rows(x, training=False)
 
     # ------------------------------------------------------------------ resuming: the public hand-off
@@ -577,7 +472,9 @@ class TrainingMixin:
         loss_sum = check_float(loss_sum, "loss_sum", where)
         if order is not None:
             order = np.asarray(order)
-            if order.ndim != 1 or order.dtype.kind not in "iu" or not np.array_equal(np.sort(order), np.arange(len(order))):
+            is_permutation = order.ndim == 1 and order.dtype.kind in "iu" and np.array_equal(
+                np.sort(order), np.arange(len(order)))
+            if not is_permutation:
                 raise ValueError(f"{where}: `order` must be a permutation of range(n), got shape {order.shape}, "
                                  f"dtype {order.dtype}.")
         if rng_state is not None and not isinstance(rng_state, dict):
