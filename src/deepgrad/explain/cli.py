@@ -73,10 +73,13 @@ def run(args, out=print) -> int:
 
     try:
         if args.explain == "backprop":
+            lr = _number(args.lr, "--lr")
+            if lr <= 0:
+                raise ValueError(f"--lr must be > 0, got {args.lr!r}")
             explanation = backprop(
                 x1=_number(args.x1, "--x1"), x2=_number(args.x2, "--x2"), y=_number(args.y, "--y"),
                 weights=None if args.weights is None else _numbers(args.weights, "--weights", 9),
-                activation=args.activation, lr=_number(args.lr, "--lr"))
+                activation=args.activation, lr=lr)
         elif args.explain == "lstm":
             h = _numbers(args.h, "--h")
             c = _numbers(args.c, "--c", len(h))
