@@ -123,6 +123,40 @@ def test_a_keras_functional_model_loads_as_a_deepgrad_model(keras_files):
     assert isinstance(model, models.Model) and [layer.units for layer in model.layers] == [3, 2]
 
 
+def _deepgrad_twin(name):
+    """A deepgrad model with the layers Keras's ``name`` model has, its own random weights."""
+    if name == "mlp":
+        return models.Sequential([layers.Input((4,)), layers.Dense(8, activation="relu"), layers.Dropout(0.3),
+                                  layers.BatchNormalization(), layers.Dense(3, activation="softmax")])
+    inputs = layers.Input((4,))
+    return models.Model(inputs, layers.Dense(2)(layers.Dense(3, activation="tanh")(inputs)))
+
+
+@pytest.mark.parametrize("name", ["mlp", "functional"])
+def test_load_weights_from_a_keras_file_gives_keras_predictions(keras_files, name):
+    # Keras's model.load_weights("m.keras"): the weights only, into a model with the same layers
+    path, x, expected = keras_files[name]
+    model = _deepgrad_twin(name)
+    assert not np.allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)  # its own weights first
+    model.load_weights(path)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
+    assert model.optimizer is None  # the file's compile config is not read
+
+
+def test_load_weights_from_a_keras_file_refuses_other_layers_before_changing_any(keras_files):
+    model = models.Sequential([layers.Input((4,)), layers.Dense(8, activation="relu"),
+                               layers.Dense(3, activation="softmax")])  # the file's mlp has Dropout, BN too
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ModelFileError, match=r"load_weights: .*same layers in the same order"):
+        model.load_weights(keras_files["mlp"][0])
+    wide = models.Sequential([layers.Input((4,)), layers.Dense(5, activation="tanh"), layers.Dense(2)])
+    wide_before = [w.copy() for w in wide.get_weights()]
+    with pytest.raises(ModelFileError, match=r"has shape \(4, 3\) in the file; the layer needs \(4, 5\)"):
+        wide.load_weights(keras_files["functional"][0])
+    for got, want in zip(model.get_weights() + wide.get_weights(), before + wide_before):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_embedding_mask_zero_is_restored_and_padding_is_masked(tmp_path):
     keras.utils.set_random_seed(3)
     km = keras.Sequential([keras.Input((6,)), KL.Embedding(10, 4, mask_zero=True), KL.LSTM(3), KL.Dense(1)])

@@ -1,4 +1,5 @@
-"""Reading Keras 3 ``.keras`` files: :func:`load_keras` (writing: :mod:`.keras_file_save`).
+"""Reading Keras 3 ``.keras`` files: :func:`load_keras`, and :func:`load_keras_weights` for
+``model.load_weights("m.keras")`` (writing: :mod:`.keras_file_save`).
 
 A ``.keras`` file is a zip holding ``metadata.json`` (``{"keras_version", "date_saved"}``),
 ``config.json`` (the model's serialized config: ``{"module", "class_name", "config",
@@ -418,8 +419,8 @@ def _compile(model, compile_config, what):
                       f"{str(e)[:300]}); the model is returned uncompiled.", RuntimeWarning, stacklevel=3)
 
 
-def load_keras(path, compile=True, max_bytes=MAX_FILE_BYTES, where="load_model"):
-    """Read a Keras 3 ``.keras`` file into a deepgrad model (see the module docstring)."""
+def _read_keras_file(path, max_bytes, where):
+    """The checked members of a Keras 3 file, its config, and the model that config describes."""
     members = _read_zip(path, max_bytes, where)
     what = f"{where}: {path!r}"
     meta = parse_json(members[_METADATA], f"{what}: {_METADATA}")
@@ -428,6 +429,30 @@ def load_keras(path, compile=True, max_bytes=MAX_FILE_BYTES, where="load_model")
         raise ModelFileError(f"{what}: {_METADATA} says keras_version {version!r}; deepgrad reads Keras 3 files.")
     cfg = parse_json(members[_CONFIG], f"{what}: {_CONFIG}")
     model, classes = _build(cfg, what)
+    return members, cfg, model, classes
+
+
+def load_keras_weights(model, path, max_bytes=MAX_FILE_BYTES, where="load_weights"):
+    """Keras's ``model.load_weights("m.keras")``: the weights of a ``.keras`` file into ``model``,
+    whose layers must be the file's (the same classes in the same order; every weight's shape is
+    checked, as in :func:`load_keras`, before any weight changes). The file's compile config and
+    optimizer state are not read (``load_model`` reads them)."""
+    members, _, file_model, classes = _read_keras_file(path, max_bytes, where)
+    what = f"{where}: {path!r}"
+    ours = [type(layer).__name__ for layer in model.layers]
+    theirs = [type(layer).__name__ for layer in file_model.layers]
+    if ours != theirs:
+        raise ModelFileError(f"{what}: the file's model has the layers {theirs[:10]}, this model {ours[:10]}; "
+                             f"load_weights needs the same layers in the same order.")
+    all_names = _h5_names(classes)
+    names = [n for n, c in zip(all_names, classes) if c != "InputLayer"]
+    _load_weights(model, names, set(all_names), members[_WEIGHTS], what, max_bytes)
+
+
+def load_keras(path, compile=True, max_bytes=MAX_FILE_BYTES, where="load_model"):
+    """Read a Keras 3 ``.keras`` file into a deepgrad model (see the module docstring)."""
+    members, cfg, model, classes = _read_keras_file(path, max_bytes, where)
+    what = f"{where}: {path!r}"
     all_names = _h5_names(classes)
     names = [n for n, c in zip(all_names, classes) if c != "InputLayer"]
     opt_vars = _load_weights(model, names, set(all_names), members[_WEIGHTS], what, max_bytes)

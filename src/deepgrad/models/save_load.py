@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from ..io import atomic_write
-from .keras_file import KERAS_EXTENSION
+from .keras_file import KERAS_EXTENSION, load_keras_weights
 from .keras_file_save import save_keras
 from .saving import (FORMAT_VERSION, MAX_FILE_BYTES, MODEL_EXTENSION, WEIGHTS, WEIGHTS_EXTENSION,
                      WEIGHTS_FORMAT, ModelFileError, _check_path, _read_bounded, check_weights,
@@ -53,7 +53,8 @@ def save_weights(model, filepath, overwrite=True):
     atomic_write(path, weights_bytes(model))
 
 def load_weights(model, filepath, max_bytes=MAX_FILE_BYTES):
-    """Load weights from a ``.safetensors`` file (``save_weights``) or a ``.deepgrad`` model file.
+    """Load weights from a ``.safetensors`` file (``save_weights``), a ``.deepgrad`` model file or
+    a Keras 3 ``.keras`` file (the same layers in the same order; :func:`.keras_file.load_keras_weights`).
 
     Names, shapes and dtypes are checked against this model before anything changes.
     Raises :class:`ModelFileError` on a bad or mismatching file.
@@ -64,6 +65,9 @@ def load_weights(model, filepath, max_bytes=MAX_FILE_BYTES):
     path = os.fspath(filepath)
     if not model.built:
         raise ValueError(f"{where}: build the model (or give it an input shape) before loading weights.")
+    if path.endswith(KERAS_EXTENSION):
+        load_keras_weights(model, path, max_bytes, where)
+        return
     if path.endswith(MODEL_EXTENSION):
         blob = read_archive(path, max_bytes, where)[WEIGHTS]
     else:
