@@ -126,6 +126,12 @@ def test_network_race_url_and_export(page, tmp_path, run_exported):
     page.hover("#n-chart", position={"x": 150, "y": 80})
     assert re.match(r"epoch \d+: sgd training", page.inner_text("#n-chart-tip"))
     page.mouse.move(0, 0)
+    # each racer's decision heatmap, side by side and captioned
+    assert page.is_visible("#n-race-heat") and page.is_visible("#n-heat")
+    assert (page.inner_text("#n-heat-caption"), page.inner_text("#n-race-caption")) == ("sgd", "adam (race)")
+    assert _canvas(page, "#n-heat") != _canvas(page, "#n-race-heat")
+    box_a, box_b = page.locator("#n-heat").bounding_box(), page.locator("#n-race-heat").bounding_box()
+    assert box_a["y"] == box_b["y"] and box_a["x"] + box_a["width"] <= box_b["x"]
     page.screenshot(path=str(IMAGES / "playground_network.png"))
 
     # the exported script reproduces the shown test loss

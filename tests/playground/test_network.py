@@ -125,6 +125,21 @@ def test_schedule_decays_per_step():
     assert abs(run.history[0][-1]["lr"] - 0.05) < 1e-12
 
 
+def test_a_race_frame_holds_each_models_heatmap_and_a_single_run_one():
+    s = params.network_settings({"dataset": "xor", "layers": "4", "optimizer": "sgd", "lr": "0.1",
+                                 "race": "adam", "race_lr": "0.05", "seed": "1"})
+    run = network.NetworkRun(s)
+    for _ in range(3):
+        run.train_epoch()
+    f = run.frame()
+    for key, model in (("heat", run.models[0]), ("race_heat", run.models[1])):
+        p = model.predict(run.grid, batch_size=len(run.grid), verbose=0)[:, 0]  # its own model's
+        np.testing.assert_allclose(f[key]["p"], np.round(p.astype(np.float64), 4), rtol=0, atol=1e-12)
+    assert f["heat"] != f["race_heat"]  # SGD and Adam have moved the same weights differently
+    alone = dict(s, race=None)
+    assert "race_heat" not in network.NetworkRun(alone).frame()
+
+
 def test_frame_shapes():
     s = params.network_settings({"dataset": "spiral", "classes": "4", "layers": "3,2"})
     f = network.NetworkRun(s).frame()

@@ -179,22 +179,30 @@ class NetworkRun:
         return any(h[-1]["loss"] is None or h[-1].get("val_loss") is None for h in self.history if h)
 
     def frame(self) -> dict:
-        """What the page draws now: the main model's heatmap, unit thumbnails and weights."""
+        """What the page draws now: the main model's heatmap, unit thumbnails and weights, and in a
+        race the racing model's heatmap (``race_heat``), drawn beside the first."""
         model = self.models[0]
         with np.errstate(all="ignore"):
-            out = model.predict(self.grid, batch_size=len(self.grid), verbose=0)
             acts, h = [], self.thumb_grid
             for layer in model.layers[:-1]:
                 h = layer.forward(h, training=False)
                 acts.append(_round(h.T))
-        if self.task == "multiclass":
-            heat = {"cls": out.argmax(1).tolist(), "p": _round(out.max(1))}
-        else:
-            heat = {"p": _round(out[:, 0])}
         weights = [{"w": _round(layer.get_weights()[0]), "b": _round(layer.get_weights()[1])}
                    for layer in model.layers]
-        return {"epoch": self.epoch, "heat": heat, "units": acts, "weights": weights,
-                "inputs": self.thumb_inputs}
+        frame = {"epoch": self.epoch, "heat": self.heat(model), "units": acts, "weights": weights,
+                 "inputs": self.thumb_inputs}
+        if len(self.models) > 1:
+            frame["race_heat"] = self.heat(self.models[1])
+        return frame
+
+    def heat(self, model) -> dict:
+        """``model``'s predictions over the heatmap grid: the class and its probability for
+        several classes, else the one output (a probability, or the regression value)."""
+        with np.errstate(all="ignore"):
+            out = model.predict(self.grid, batch_size=len(self.grid), verbose=0)
+        if self.task == "multiclass":
+            return {"cls": out.argmax(1).tolist(), "p": _round(out.max(1))}
+        return {"p": _round(out[:, 0])}
 
     def describe(self) -> dict:
         """The points and shape of the run, sent once when it starts."""

@@ -278,7 +278,16 @@
   function classColor(c) { return run.classes === 2 ? (c ? [0, 114, 178] : [230, 159, 0]) : Draw.hex(Draw.OKABE[c]); }
   function drawHeat() {
     if (!run || !run.frame) return;
-    const cv = $("n-heat"), ctx = cv.getContext("2d"), n = run.grid, h = run.frame.heat;
+    const race = run.frame.race_heat !== undefined;
+    $("n-race-fig").hidden = !race;
+    $("n-heat").parentElement.parentElement.classList.toggle("racing", race);
+    $("n-heat-caption").textContent = race ? run.racers[0] : "";
+    $("n-race-caption").textContent = race ? `${run.racers[1]} (race)` : "";
+    paintHeat($("n-heat"), run.frame.heat);
+    if (race) paintHeat($("n-race-heat"), run.frame.race_heat);
+  }
+  function paintHeat(cv, h) {
+    const ctx = cv.getContext("2d"), n = run.grid;
     const off = document.createElement("canvas"); off.width = off.height = n;
     const octx = off.getContext("2d"), img = octx.createImageData(n, n);
     for (let p = 0; p < n * n; p++) {
@@ -291,11 +300,12 @@
     octx.putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true; ctx.drawImage(off, 0, 0, cv.width, cv.height);
     const D = run.domain, px = v => (v + D) / (2 * D) * cv.width, py = v => (D - v) / (2 * D) * cv.height;
+    const scale = cv.width / Math.max(cv.clientWidth, 1);  // the dots keep their size on a smaller canvas
     const sets = [[run.train, "#fff"], ...(s.show_test === "1" ? [[run.test, "#000"]] : [])];
     for (const [pts, edge] of sets) for (const [x, y, label] of pts) {
       const col = run.task === "regression" ? Draw.diverging(label) : classColor(label);
-      ctx.beginPath(); ctx.arc(px(x), py(y), 3.2, 0, 2 * Math.PI);
-      ctx.fillStyle = `rgb(${col})`; ctx.fill(); ctx.strokeStyle = edge; ctx.lineWidth = 1; ctx.stroke();
+      ctx.beginPath(); ctx.arc(px(x), py(y), 3.2 * scale, 0, 2 * Math.PI);
+      ctx.fillStyle = `rgb(${col})`; ctx.fill(); ctx.strokeStyle = edge; ctx.lineWidth = scale; ctx.stroke();
     }
   }
 
