@@ -1,6 +1,7 @@
 """The server: only its assets, loopback by default, bad input answered with a message."""
 
 import http.client
+import threading
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,51 @@ def test_conflicting_requests_get_a_message(client, monkeypatch):
 def test_overlong_address_is_refused(client):
     status, _, body = client.request("GET", "/api/paths?problem=" + "x" * 5000)
     assert status == 414 and b"longer than" in body
+
+
+def _raw(client, method, path, headers):
+    """A request with exactly these headers (no automatic Host)."""
+    c = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    for k, v in headers.items():
+        c.putheader(k, v)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "evil.example"}, {"Host": "evil.example:8000"}, {"Host": "127.0.0.1.evil.example"},
+    {"Host": "[2001:db8::1]:8000"}, {},  # DNS rebinding: another name resolved to 127.0.0.1; no Host at all
+    {"Host": "127.0.0.1", "Origin": "http://evil.example"},  # another site's page posting here
+    {"Host": "localhost", "Origin": "null"},
+])
+def test_a_request_addressed_to_another_name_or_from_another_site_is_refused(client, headers):
+    for method, path in (("GET", "/"), ("GET", "/api/problems"),
+                         ("POST", "/api/network/control?session=x&action=pause")):
+        status, body = _raw(client, method, path, headers)
+        assert status == 403, (method, path, headers)
+        assert b"deepgrad playground" not in body and b"problems" not in body
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "localhost:8000", "127.0.0.1:1234", "[::1]:8000"])
+def test_loopback_names_and_the_page_itself_are_answered(client, host):
+    assert _raw(client, "GET", "/", {"Host": host})[0] == 200
+    assert _raw(client, "GET", "/api/problems", {"Host": host, "Origin": f"http://{host}"})[0] == 200
+
+
+def test_an_explicit_host_serves_any_name():
+    # `deepgrad playground --host H` (allow_remote): the user chose to serve other machines
+    srv = server_mod.make_server("127.0.0.1", 0, allow_remote=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        class _Client:
+            host, port = srv.server_address[:2]
+        assert _raw(_Client, "GET", "/", {"Host": "playground.lan:8000"})[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)

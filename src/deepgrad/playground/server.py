@@ -14,7 +14,9 @@ the JSON / server-sent-event endpoints.
 ========================================  ==================================================
 
 Bad input answers 400 (a setting) or 409 (a run conflict) with ``{"error": message}``; the
-page shows the message. The server binds to loopback unless told otherwise explicitly.
+page shows the message. The server binds to loopback unless told otherwise explicitly; bound to
+loopback, it answers 403 to a request whose ``Host`` is not a loopback name (a page elsewhere that
+re-points its own domain at 127.0.0.1, "DNS rebinding") or whose ``Origin`` is another site's.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ class PlaygroundServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, handler):
+    def __init__(self, address, handler, local_only=True):
         self.assets = _assets()
+        self.local_only = local_only  # answer only requests addressed to this machine by a loopback name
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
@@ -73,7 +76,15 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, allow_remote: bool = 
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"make_server: `host` {host!r} is not a loopback address; the playground "
                          f"serves this machine only unless a host is given explicitly (--host)")
-    return PlaygroundServer((host, port), Handler)
+    return PlaygroundServer((host, port), Handler, local_only=not allow_remote)
+
+
+def _host_name(value: str) -> str:
+    """The host of a ``Host`` header or an ``Origin``'s authority: ``[::1]:8000`` -> ``::1``."""
+    value = value.strip()
+    if value.startswith("["):
+        return value[1:value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -127,6 +138,9 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         if len(self.path) > MAX_URL:
             return self._error(414, f"the address is longer than {MAX_URL} characters")
+        refused = self._foreign_request()
+        if refused:
+            return self._error(403, refused)
         path = urlsplit(self.path).path
         routes = {("GET", "/api/problems"): self._problems, ("GET", "/api/surface"): self._surface,
                   ("GET", "/api/paths"): self._paths, ("GET", "/api/network/check"): self._check,
@@ -145,6 +159,22 @@ class Handler(BaseHTTPRequestHandler):
             self._error(409, str(e))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away mid-reply
+
+    def _foreign_request(self):
+        """Why a loopback-only server refuses this request (None: it does not): a ``Host`` that is
+        not a loopback name, or an ``Origin`` (sent by browsers) of another site."""
+        if not self.server.local_only:
+            return None
+        host = self.headers.get("Host")
+        if host is None or not is_loopback(_host_name(host)):
+            return (f"this playground answers requests addressed to localhost or 127.0.0.1 only, "
+                    f"got Host {host!r}")
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            authority = urlsplit(origin).netloc
+            if not (origin.startswith("http://") and is_loopback(_host_name(authority))):
+                return f"this playground answers its own page only, got a request from {origin!r}"
+        return None
 
     def _static(self, path: str) -> None:
         name = "index.html" if path in ("/", "/index.html") else \
