@@ -183,43 +183,7 @@ def test_verbose_1_prints_epoch_header_and_keras_style_line(capsys):
 
 
 # ----------------------------------------------------------------------------- bad input
-def _compiled():
-    model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
-    model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    return model
-
-
 X, Y, LABELS = _toy_data(10)
-
-
-@pytest.mark.parametrize("call, exc, match", [
-    (lambda m: m.fit(X, Y[:9], verbose=0), ValueError, "`y` must have 10 rows"),
-    (lambda m: m.fit(X[:, :4], Y, verbose=0), ValueError, "`x` must have samples of shape"),
-    (lambda m: m.fit(np.where(X > 1, np.nan, X), Y, verbose=0), ValueError, "`x` contains NaN"),
-    (lambda m: m.fit(X, np.where(Y > 0, np.inf, Y), verbose=0), ValueError, "`y` contains NaN"),
-    (lambda m: m.fit([[1, 2], [3]], Y, verbose=0), ValueError, "`x` must be a rectangular"),
-    (lambda m: m.fit(np.array([["a"] * 5] * 10), Y, verbose=0), TypeError, "`x` must be numeric"),
-    (lambda m: m.fit(X, LABELS, verbose=0), ValueError, "to_categorical"),
-    (lambda m: m.fit(X, Y[:, :2], verbose=0), ValueError, r"`y` must have shape \(N, 3\)"),
-    (lambda m: m.fit(X, Y, batch_size=0, verbose=0), ValueError, "`batch_size`"),
-    (lambda m: m.fit(X, Y, epochs=-1, verbose=0), ValueError, "`epochs`"),
-    (lambda m: m.fit(X, Y, validation_split=1.0, verbose=0), ValueError, "`validation_split`"),
-    (lambda m: m.fit(X, Y, verbose=3), ValueError, "`verbose`"),
-    (lambda m: m.fit(X, Y, callbacks=[object()], verbose=0), TypeError, "`callbacks`"),
-    (lambda m: m.fit(X, Y, sample_weight=np.ones(3), verbose=0), ValueError, "`sample_weight`"),
-    (lambda m: m.predict(X[:, :2], verbose=0), ValueError, "`x` must have samples"),
-    (lambda m: m.set_weights([np.zeros((5, 3))]), ValueError, "`weights` must hold 2"),
-    (lambda m: m.set_weights([np.zeros((5, 2)), np.zeros(3)]), ValueError, "shape"),
-])
-def test_bad_input_is_rejected_before_any_state_changes(call, exc, match):
-    model = _compiled()
-    before = model.get_weights()
-    iterations = model.optimizer.iterations
-    with pytest.raises(exc, match=match):
-        call(model)
-    for a, b in zip(before, model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    assert model.optimizer.iterations == iterations
 
 
 def test_sparse_labels_out_of_range_are_rejected():
