@@ -68,6 +68,35 @@ CASES = [
     ("InverseTimeDecay decay_rate", lambda o, w: S.InverseTimeDecay(0.1, 10, -1), ValueError, r"`decay_rate`"),
 ]
 
+# every optimizer class refuses bad common arguments (base class) ...
+ALL = [O.SGD, O.Adagrad, O.RMSprop, O.Adam, O.AdamW, O.Nadam, O.Adamax, O.Adadelta]
+COMMON = [
+    ({"learning_rate": -0.1}, ValueError, r"`learning_rate`"),
+    ({"learning_rate": float("nan")}, ValueError, r"`learning_rate`"),
+    ({"learning_rate": "fast"}, TypeError, r"`learning_rate`"),
+    ({"clipnorm": 1.0, "clipvalue": 1.0}, ValueError, r"only one of"),
+    ({"clipnorm": 1.0, "global_clipnorm": 1.0}, ValueError, r"only one of"),
+    ({"clipnorm": 0.0}, ValueError, r"`clipnorm`"),
+    ({"clipvalue": -1.0}, ValueError, r"`clipvalue`"),
+    ({"weight_decay": -0.1}, ValueError, r"`weight_decay`"),
+    ({"decay": -0.1}, ValueError, r"`decay`"),
+]
+CASES += [(f"{cls.__name__} {kwargs}", lambda o, w, cls=cls, kwargs=kwargs: cls(**kwargs), exc, pattern)
+          for cls in ALL for kwargs, exc, pattern in COMMON]
+# ... and bad arguments of its own algorithm
+ALGORITHM = [
+    (O.SGD, {"momentum": 1.0}, "momentum"), (O.SGD, {"momentum": -0.1}, "momentum"),
+    (O.SGD, {"dampening": 1.0}, "dampening"), (O.SGD, {"nesterov": 1}, "nesterov"),
+    (O.RMSprop, {"rho": 1.0}, "rho"), (O.RMSprop, {"momentum": 1.5}, "momentum"),
+    (O.RMSprop, {"epsilon": 0.0}, "epsilon"), (O.Adadelta, {"rho": -0.5}, "rho"),
+    (O.Adam, {"beta_2": -0.1}, "beta_2"), (O.Adam, {"epsilon": 0.0}, "epsilon"),
+    (O.AdamW, {"beta_1": 1.2}, "beta_1"), (O.AdamW, {"weight_decay": None}, "weight_decay"),
+    (O.Nadam, {"beta_2": 1.0}, "beta_2"), (O.Adamax, {"beta_1": -0.01}, "beta_1"),
+    (O.Adagrad, {"epsilon": 0.0}, "epsilon"),
+]
+CASES += [(f"{cls.__name__} {kwargs}", lambda o, w, cls=cls, kwargs=kwargs: cls(**kwargs), (ValueError, TypeError),
+           rf"`{name}`") for cls, kwargs, name in ALGORITHM]
+
 
 @pytest.mark.parametrize("call, exc, pattern", [pytest.param(*c[1:], id=c[0]) for c in CASES])
 def test_bad_input_is_refused_with_its_name_before_any_change(call, exc, pattern):
