@@ -91,6 +91,8 @@ CASES = [
      r"validation_split"),
     ("fit sample_weight length", BUILT, lambda m, p: m.fit(X, Y, sample_weight=np.ones(3), verbose=0), ValueError,
      r"sample_weight"),
+    ("fit sample_weight negative", BUILT, lambda m, p: m.fit(X, Y, sample_weight=np.r_[np.ones(7), -2.0], verbose=0),
+     ValueError, r"`sample_weight` must be finite and non-negative, got -2\.0 at index 7"),
     ("fit sample_weight 1e39", BUILT, lambda m, p: m.fit(X, Y, sample_weight=np.full(8, 1e39), verbose=0),
      ValueError, r"sample_weight"),
     pytest.param("fit sample_weight unbuilt", UNBUILT,

@@ -214,8 +214,10 @@ def prepare_sample_weight(model, sw, n, where, name="sample_weight"):
     arr = as_numeric(sw, name, where)
     if arr.shape != (n,):
         raise ValueError(f"{where}: `{name}` must have shape ({n},), got {arr.shape}.")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{where}: `{name}` must be finite and non-negative.")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if np.any(bad):
+        raise ValueError(f"{where}: `{name}` must be finite and non-negative, got {float(arr[bad][0])!r} "
+                         f"at index {int(np.argmax(bad))}.")
     return cast_in_range(arr, model.layers[0].dtype, name, where, narrowest_dtype(model.layers))
 
 

@@ -280,7 +280,7 @@
     if (!run || !run.frame) return;
     const race = run.frame.race_heat !== undefined;
     $("n-race-fig").hidden = !race;
-    $("n-heat").parentElement.parentElement.classList.toggle("racing", race);
+    document.querySelector(".heat-pair").classList.toggle("racing", race);
     $("n-heat-caption").textContent = race ? run.racers[0] : "";
     $("n-race-caption").textContent = race ? `${run.racers[1]} (race)` : "";
     paintHeat($("n-heat"), run.frame.heat);
@@ -300,7 +300,8 @@
     octx.putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true; ctx.drawImage(off, 0, 0, cv.width, cv.height);
     const D = run.domain, px = v => (v + D) / (2 * D) * cv.width, py = v => (D - v) / (2 * D) * cv.height;
-    const scale = cv.width / Math.max(cv.clientWidth, 1);  // the dots keep their size on a smaller canvas
+    // the dots keep their on-screen size on a smaller canvas (a hidden tab's canvas has no width: 1)
+    const scale = cv.clientWidth ? cv.width / cv.clientWidth : 1;
     const sets = [[run.train, "#fff"], ...(s.show_test === "1" ? [[run.test, "#000"]] : [])];
     for (const [pts, edge] of sets) for (const [x, y, label] of pts) {
       const col = run.task === "regression" ? Draw.diverging(label) : classColor(label);
